@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Compiler settings shared by every Swift target: Swift 6 language mode plus the two
+/// upcoming features that make the compiler enforce our layering rules (C modules are
+/// imported only where declared, existentials are spelled `any`).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "Button",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "button-broker", targets: ["button-broker"]),
+        .executable(name: "button-registry", targets: ["button-registry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2")
+    ],
+    targets: [
+        // MARK: C libraries (Debian -dev packages), one system-library target each.
+        .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+
+        // MARK: One Swift wrapper per C library; their public APIs use Swift types only.
+        .target(name: "FastCGI", dependencies: ["CFastCGI", log], swiftSettings: strict),
+        .target(name: "Kafka", dependencies: ["CRdKafka", log], swiftSettings: strict),
+        .target(name: "Postgres", dependencies: ["CLibPQ", log], swiftSettings: strict),
+
+        // MARK: Pure Swift libraries.
+        .target(name: "Avro", swiftSettings: strict),
+        .target(name: "SchemaRegistry", dependencies: ["Avro", "Postgres", "FastCGI", log], swiftSettings: strict),
+        .target(name: "LocalBroker", dependencies: ["Kafka", log], swiftSettings: strict),
+
+        // MARK: Thin executables.
+        .executableTarget(name: "button-broker", dependencies: ["LocalBroker", log], swiftSettings: strict),
+        .executableTarget(
+            name: "button-registry",
+            dependencies: ["SchemaRegistry", "FastCGI", "Postgres", log],
+            swiftSettings: strict
+        ),
+
+        // MARK: Tests. Unit tests need no servers; IntegrationTests read .run/stack.env.
+        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
+        .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry", "Avro"], swiftSettings: strict),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "TestSupport"],
+            swiftSettings: strict
+        ),
+    ]
+)
