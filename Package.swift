@@ -49,10 +49,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
-        .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry", "Avro"], swiftSettings: strict),
+        .testTarget(
+            name: "SchemaRegistryTests",
+            dependencies: ["SchemaRegistry", "Avro", "FastCGI", log],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "TestSupport"],
+            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", log],
             swiftSettings: strict
         ),
     ]

@@ -1,0 +1,67 @@
+/// A response in CGI form: a `Status:` line, headers, a blank line, the body.
+public struct FastCGIResponse: Sendable, Equatable {
+    /// The HTTP status code.
+    public var status: Int
+    /// Header names and values in order; values must not contain CR or LF.
+    public var headers: [(String, String)]
+    /// The response body.
+    public var body: [UInt8]
+
+    /// - Parameters:
+    ///   - status: HTTP status code.
+    ///   - headers: header pairs.
+    ///   - body: body bytes.
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A response with a UTF-8 text body and the given content type.
+    public init(status: Int, contentType: String, body: String, headers: [(String, String)] = []) {
+        self.init(status: status, headers: [("Content-Type", contentType)] + headers, body: Array(body.utf8))
+    }
+
+    public static func == (lhs: FastCGIResponse, rhs: FastCGIResponse) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.elementsEqual(rhs.headers, by: { $0 == $1 })
+    }
+
+    /// The first value of a header, compared case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// The bytes written to the FastCGI stdout stream.
+    ///
+    /// Header values are stripped of CR and LF so a value built from request data can
+    /// never split the header block.
+    public var serialized: [UInt8] {
+        var head = "Status: \(status) \(Self.reason(status))\r\n"
+        for (name, value) in headers {
+            let clean = value.filter { $0 != "\r" && $0 != "\n" }
+            head += "\(name): \(clean)\r\n"
+        }
+        head += "\r\n"
+        return Array(head.utf8) + body
+    }
+
+    /// The standard reason phrase for the codes this project uses.
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 303: "See Other"
+        case 400: "Bad Request"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 409: "Conflict"
+        case 413: "Payload Too Large"
+        case 415: "Unsupported Media Type"
+        case 422: "Unprocessable Entity"
+        case 500: "Internal Server Error"
+        case 503: "Service Unavailable"
+        default: "Status"
+        }
+    }
+}

@@ -1,0 +1,122 @@
+public import FastCGI
+public import Logging
+import Postgres
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of the `button-registry` executable, from the environment.
+///
+/// | variable | meaning | default |
+/// | --- | --- | --- |
+/// | `REGISTRY_LISTEN` | FastCGI address: `unix:/path` or `host:port` | `unix:.run/registry.sock` |
+/// | `REGISTRY_PG_DSN` (or `PG_DSN`) | PostgreSQL connection string | required |
+/// | `REGISTRY_PROCESSES` | worker processes | 1 |
+/// | `REGISTRY_THREADS` | threads per worker | 4 |
+public struct RegistryConfiguration: Sendable {
+    public var listen: ListenAddress
+    public var databaseURL: String
+    public var processes: Int
+    public var threads: Int
+
+    /// Reads the configuration.
+    /// - Throws: `RegistryConfigurationError` naming the variable that is missing or invalid.
+    public init(environment: [String: String]) throws {
+        do {
+            listen = try ListenAddress(parsing: environment["REGISTRY_LISTEN"] ?? "unix:.run/registry.sock")
+        } catch {
+            throw RegistryConfigurationError(message: "REGISTRY_LISTEN: \(error)")
+        }
+        guard let dsn = environment["REGISTRY_PG_DSN"] ?? environment["PG_DSN"], !dsn.isEmpty else {
+            throw RegistryConfigurationError(message: "REGISTRY_PG_DSN (or PG_DSN) must name the PostgreSQL database")
+        }
+        databaseURL = dsn
+        processes = try Self.positive(environment, "REGISTRY_PROCESSES", default: 1)
+        threads = try Self.positive(environment, "REGISTRY_THREADS", default: 4)
+    }
+
+    private static func positive(_ environment: [String: String], _ key: String, default value: Int) throws -> Int {
+        guard let text = environment[key] else { return value }
+        guard let number = Int(text), (1...256).contains(number) else {
+            throw RegistryConfigurationError(message: "\(key) must be a number from 1 to 256, not '\(text)'")
+        }
+        return number
+    }
+}
+
+/// A configuration problem, reported before anything starts.
+public struct RegistryConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Runs the registry: as the master (migrate, then supervise workers) or as one worker.
+public enum RegistryApp {
+    /// Runs until SIGTERM/SIGINT.
+    /// - Throws: configuration, database or socket errors that prevent starting.
+    public static func run(configuration: RegistryConfiguration, logger: Logger) throws {
+        if let fd = WorkerPool.inheritedListenFD {
+            try runWorker(listenFD: fd, configuration: configuration, logger: logger)
+            return
+        }
+        // Migrate once, before any worker takes requests.
+        let connection = try PostgresConnection(dsn: configuration.databaseURL, logger: logger)
+        try PostgresRegistryStore.migrate(connection)
+        connection.close()
+        try WorkerPool.runMaster(
+            address: configuration.listen,
+            configuration: WorkerPoolConfiguration(processes: configuration.processes),
+            logger: logger
+        )
+    }
+
+    static func runWorker(listenFD: Int32, configuration: RegistryConfiguration, logger: Logger) throws {
+        var workerLogger = logger
+        workerLogger[metadataKey: "worker"] = "\(getpid())"
+        let server = FastCGIServer(
+            listenFD: listenFD,
+            configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 1 << 20),
+            logger: workerLogger
+        )
+        let dsn = configuration.databaseURL
+        try server.run { [workerLogger] _ in
+            RegistryHandler(dsn: dsn, logger: workerLogger)
+        }
+    }
+}
+
+/// One thread's registry handler, owning its PostgreSQL connection.
+///
+/// The connection is opened on first use and reopened after a failure, so the registry
+/// starts (and recovers) while PostgreSQL is unavailable and answers 500 meanwhile.
+struct RegistryHandler: FastCGIHandler {
+    let dsn: String
+    let logger: Logger
+    private var connection: PostgresConnection?
+
+    init(dsn: String, logger: Logger) {
+        self.dsn = dsn
+        self.logger = logger
+    }
+
+    mutating func handle(_ request: FastCGIRequest) -> FastCGIResponse {
+        if connection == nil {
+            do {
+                connection = try PostgresConnection(dsn: dsn, logger: logger)
+            } catch {
+                logger.error("registry cannot reach PostgreSQL", metadata: ["error": "\(error)"])
+                return RegistryRouter.json(
+                    status: 500,
+                    ["error_code": 50001, "message": "Error in the backend data store"]
+                )
+            }
+        }
+        guard let connection else {
+            return RegistryRouter.json(status: 500, ["error_code": 50001, "message": "Error in the backend data store"])
+        }
+        let store = PostgresRegistryStore(connection: connection)
+        let router = RegistryRouter(service: RegistryService(store: store, logger: logger))
+        return router.handle(request)
+    }
+}
