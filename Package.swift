@@ -17,28 +17,48 @@ let package = Package(
     products: [
         .executable(name: "button-broker", targets: ["button-broker"]),
         .executable(name: "button-registry", targets: ["button-registry"]),
+        .executable(name: "button-fcgi", targets: ["button-fcgi"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2")
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // HMAC-SHA256 for the session cookie: vetted crypto rather than our own.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages), one system-library target each.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CLibLoc", pkgConfig: "libloc", providers: [.apt(["libloc-dev"])]),
+        .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
 
         // MARK: One Swift wrapper per C library; their public APIs use Swift types only.
         .target(name: "FastCGI", dependencies: ["CFastCGI", log], swiftSettings: strict),
         .target(name: "Kafka", dependencies: ["CRdKafka", log], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ", log], swiftSettings: strict),
+        .target(name: "LibLoc", dependencies: ["CLibLoc"], swiftSettings: strict),
+        .target(name: "MaxMindDB", dependencies: ["CMaxMindDB"], swiftSettings: strict),
 
         // MARK: Pure Swift libraries.
         .target(name: "Avro", swiftSettings: strict),
         .target(name: "SchemaRegistry", dependencies: ["Avro", "Postgres", "FastCGI", log], swiftSettings: strict),
         .target(name: "LocalBroker", dependencies: ["Kafka", log], swiftSettings: strict),
+        .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
+        .target(name: "ButtonEvents", dependencies: ["Avro"], swiftSettings: strict),
+        .target(
+            name: "ButtonFCGI",
+            dependencies: ["FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", log],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Session",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
 
         // MARK: Thin executables.
         .executableTarget(name: "button-broker", dependencies: ["LocalBroker", log], swiftSettings: strict),
+        .executableTarget(name: "button-fcgi", dependencies: ["ButtonFCGI", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
             dependencies: ["SchemaRegistry", "FastCGI", "Postgres", log],
@@ -49,6 +69,13 @@ let package = Package(
         .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
+        .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
+        .testTarget(
+            name: "GeolocationTests",
+            dependencies: ["Geolocation"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "SchemaRegistryTests",
             dependencies: ["SchemaRegistry", "Avro", "FastCGI", log],

@@ -73,6 +73,7 @@ public final class FastCGIServer: Sendable {
         makeHandler: @escaping @Sendable (Int) throws -> any FastCGIHandler
     ) throws {
         guard FCGX_Init() == 0 else { throw FastCGIError(.libraryFailed, "FCGX_Init failed") }
+        installWakeSignalHandler()
         var signalThread: NativeThread?
         if handlingSignals {
             // Threads inherit the mask; one thread collects the signals with sigwait, because
@@ -112,11 +113,23 @@ public final class FastCGIServer: Sendable {
     }
 
     /// Stops accepting; requests in progress finish, idle kept-alive connections close.
+    ///
+    /// Returns once no thread waits for a new request; threads busy with a request exit
+    /// when it is answered. The listening socket itself is left open: it is shared with the
+    /// other worker processes, which may still be serving.
     public func stop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         FCGX_ShutdownPending()
-        shutdown(listenFD, Int32(SHUT_RDWR))
-        for slot in slots { slot.closeIfIdle() }
+        // Interrupt the threads blocked in accept() or reading a kept connection. A thread
+        // may be between marking itself idle and entering accept when the signal lands, so
+        // repeat until no thread is idle any more.
+        while true {
+            var anyIdle = false
+            for slot in slots where slot.wakeIfIdle() { anyIdle = true }
+            if !anyIdle { break }
+            var pause = timespec(tv_sec: 0, tv_nsec: 10_000_000)
+            nanosleep(&pause, nil)
+        }
     }
 
     /// Whether `stop()` has been called.
@@ -135,11 +148,15 @@ public final class FastCGIServer: Sendable {
             FCGX_Free(request, 1)
             request.deallocate()
         }
-        guard FCGX_InitRequest(request, listenFD, 0) == 0 else {
+        // FAIL_ACCEPT_ON_INTR: the wake signal makes a blocked accept return, so stop() works
+        // without shutting down the listening socket the other workers share.
+        guard FCGX_InitRequest(request, listenFD, FCGI_FAIL_ACCEPT_ON_INTR) == 0 else {
             logger.error("FCGX_InitRequest failed; thread exits")
             return
         }
         let slot = slots[index]
+        slot.setThread(pthread_self())
+        defer { slot.markExited() }
         while !isStopping {
             // A kept-alive connection is where Accept blocks next; stop() may close it.
             guard slot.enterIdle(fd: request.pointee.ipcFd, unlessStopping: { isStopping }) else { break }
@@ -199,31 +216,58 @@ public final class FastCGIServer: Sendable {
     }
 }
 
-/// What one server thread is doing, so `stop()` can wake a thread idling on a kept connection.
-private final class ThreadSlot: Sendable {
-    // (idle, fd): fd is the kept-alive connection the thread waits on, or -1.
-    private let state = Mutex<(idle: Bool, fd: Int32, closed: Bool)>((false, -1, false))
+/// The signal used to interrupt a thread blocked in accept() or a read.
+let wakeSignal = SIGUSR1
 
-    /// Marks the thread idle; returns false when the server is already stopping.
-    /// Checked under the lock, so a concurrent `closeIfIdle` either sees this thread idle
-    /// or this thread sees the stop.
+/// A handler that does nothing: its only job is to make blocking calls return EINTR.
+/// Installed without SA_RESTART, after FCGX_Init (which installs its own for SIGUSR1).
+private func installWakeSignalHandler() {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(wakeSignal, &action, nil)
+}
+
+/// What one server thread is doing, so `stop()` can wake it when it waits for a request.
+private final class ThreadSlot: Sendable {
+    private struct State {
+        var thread: pthread_t?
+        var idle = false
+        var exited = false
+        /// The kept-alive connection an idle thread reads from, or -1 while in accept().
+        var fd: Int32 = -1
+    }
+    private let state = Mutex(State())
+
+    func setThread(_ thread: pthread_t) { state.withLock { $0.thread = thread } }
+
+    func markExited() { state.withLock { $0.exited = true; $0.idle = false } }
+
+    /// Marks the thread idle unless the server is stopping. Checked under the lock, so a
+    /// concurrent `wakeIfIdle` either sees this thread idle or this thread sees the stop.
     func enterIdle(fd: Int32, unlessStopping stopping: () -> Bool) -> Bool {
         state.withLock { state in
             if stopping() { return false }
-            state = (idle: true, fd: fd, closed: false)
+            state.idle = true
+            state.fd = fd
             return true
         }
     }
 
     func leaveIdle() { state.withLock { $0.idle = false } }
 
-    /// Shuts down the kept connection of an idle thread, so its blocking read returns.
-    func closeIfIdle() {
+    /// Wakes the thread if it waits for a request; returns whether it did.
+    func wakeIfIdle() -> Bool {
         state.withLock { state in
-            if state.idle && state.fd >= 0 && !state.closed {
+            guard state.idle, !state.exited, let thread = state.thread else { return false }
+            // A kept connection is this thread's own: shutting it down ends the read for good.
+            if state.fd >= 0 {
                 shutdown(state.fd, Int32(SHUT_RDWR))
-                state.closed = true
+                state.fd = -1
             }
+            pthread_kill(thread, wakeSignal)
+            return true
         }
     }
 }

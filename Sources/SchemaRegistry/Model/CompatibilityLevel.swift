@@ -1,4 +1,4 @@
-import Avro
+public import Avro
 
 /// A subject's compatibility rule, as named by the Confluent API.
 public enum CompatibilityLevel: String, CaseIterable, Sendable, Codable {

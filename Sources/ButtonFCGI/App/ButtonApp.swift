@@ -1,0 +1,124 @@
+import ButtonEvents
+public import FastCGI
+import Foundation
+import Geolocation
+import Kafka
+public import Logging
+import SchemaRegistry
+import Session
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the press workers: the master process, or one worker.
+///
+/// The master registers the event schema once (so a worker restart never depends on the
+/// registry), passes the id to the workers in `BUTTON_SCHEMA_ID`, and supervises them.
+/// Each worker opens its own Kafka producer and geolocation database and serves until
+/// SIGTERM, then finishes in-flight requests and flushes the producer.
+public enum ButtonApp {
+    static let schemaIDVariable = "BUTTON_SCHEMA_ID"
+
+    /// Runs until SIGTERM/SIGINT.
+    /// - Throws: what prevents starting: configuration, registry, Kafka or socket errors.
+    public static func run(configuration: ButtonConfiguration, logger: Logger) throws {
+        if let fd = WorkerPool.inheritedListenFD {
+            try runWorker(listenFD: fd, configuration: configuration, logger: logger)
+            return
+        }
+        // Fail fast on a broken geolocation setup before spawning anything.
+        _ = try configuration.geolocation.makeGeolocator()
+        let schemaID = try registerSchema(configuration: configuration, logger: logger)
+        setenv(schemaIDVariable, String(schemaID), 1)
+        logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
+        try WorkerPool.runMaster(
+            address: configuration.listen,
+            configuration: WorkerPoolConfiguration(processes: configuration.processes),
+            logger: logger
+        )
+    }
+
+    /// Registers `PressEvent.schemaJSON`, retrying for up to 30 s while the registry starts.
+    static func registerSchema(configuration: ButtonConfiguration, logger: Logger) throws -> Int32 {
+        let client = try SchemaRegistryClient(url: configuration.registryURL)
+        let deadline = ContinuousClock.now + .seconds(30)
+        while true {
+            let outcome = blocking { try await client.register(subject: PressEvent.subject, schema: PressEvent.schemaJSON) }
+            switch outcome {
+            case .success(let id):
+                guard let id32 = Int32(exactly: id) else { throw ButtonConfigurationError("schema id \(id) is out of range") }
+                return id32
+            case .failure(let error as RegistryError):
+                // The registry answered: retrying will not change its mind (e.g. 409).
+                throw ButtonConfigurationError("the schema registry refused the event schema: \(error)")
+            case .failure(let error):
+                guard ContinuousClock.now < deadline else {
+                    throw ButtonConfigurationError("the schema registry is unreachable: \(error)")
+                }
+                logger.warning("schema registry not reachable yet; retrying", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    static func runWorker(listenFD: Int32, configuration: ButtonConfiguration, logger: Logger) throws {
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(getpid())"
+        guard let text = ProcessInfo.processInfo.environment[schemaIDVariable], let schemaID = Int32(text) else {
+            throw ButtonConfigurationError("\(schemaIDVariable) is not set: workers are started by the master")
+        }
+        let geolocator = try configuration.geolocation.makeGeolocator()
+        let fake = configuration.fakeLocations ? FakeLocationPicker(geolocator: geolocator, seed: configuration.fakeSeed) : nil
+        let producer = try KafkaProducer(
+            configuration: configuration.kafka,
+            // librdkafka stops retrying about when the client gets its 503, so a press the
+            // client was told failed rarely shows up later.
+            messageTimeout: configuration.ackTimeout,
+            logger: logger
+        )
+        let service = PressService(
+            codec: try SessionCookieCodec(secret: configuration.sessionSecret),
+            locator: GeoAddressLocator(geolocator: geolocator, fakeLocations: fake),
+            publisher: KafkaEventPublisher(producer: producer, topic: configuration.topic),
+            schemaID: schemaID,
+            settings: PressService.Settings(
+                ackTimeout: configuration.ackTimeout,
+                retryAfterSeconds: configuration.retryAfterSeconds,
+                cohorts: configuration.cohorts,
+                alwaysSecureCookies: configuration.secureCookies
+            ),
+            logger: logger
+        )
+        let server = FastCGIServer(
+            listenFD: listenFD,
+            configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 4096),
+            logger: logger
+        )
+        try server.run { _ in ClosureHandler { service.handle($0) } }
+        // In-flight requests are answered; everything they produced is acknowledged. Flush
+        // anything else librdkafka still holds before exiting.
+        if !producer.close(timeout: .seconds(10)) {
+            logger.error("Kafka producer did not flush within 10 s")
+        }
+    }
+
+    /// Runs async work from a plain thread and waits for it.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
+            done.signal()
+        }
+        done.wait()
+        return box.get() ?? .failure(ButtonConfigurationError("no result"))
+    }
+}
+
+/// Hands a result from a task to the waiting thread; the semaphore orders the accesses.
+private final class ResultBox<T: Sendable>: @unchecked Sendable {
+    private var value: Result<T, any Error>?
+    func set(_ result: Result<T, any Error>) { value = result }
+    func get() -> Result<T, any Error>? { value }
+}

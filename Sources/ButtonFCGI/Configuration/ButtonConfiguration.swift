@@ -1,0 +1,103 @@
+public import FastCGI
+import Foundation
+public import Geolocation
+public import Kafka
+
+/// Settings of the `button-fcgi` worker pool, read once from the environment.
+///
+/// | variable | meaning | default |
+/// | --- | --- | --- |
+/// | `BUTTON_LISTEN` | FastCGI socket: `unix:/path` or `host:port` | `unix:.run/button.sock` |
+/// | `BUTTON_PROCESSES` | worker processes (N) | 2 |
+/// | `BUTTON_THREADS` | threads per worker (M); each serves one nginx connection | 128 |
+/// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties (see `KafkaConfiguration.fromEnvironment`) | required |
+/// | `BUTTON_TOPIC` | topic | `button_presses` |
+/// | `SCHEMA_REGISTRY_URL` | registry, credentials in the URL if needed | required |
+/// | `BUTTON_SESSION_SECRET_FILE` | file holding the cookie signing secret (≥ 32 bytes) | required |
+/// | `BUTTON_ACK_TIMEOUT_MS` | wait for Kafka's acknowledgement before a 503 | 2000 |
+/// | `BUTTON_RETRY_AFTER` | `Retry-After` seconds of a 503 | 5 |
+/// | `BUTTON_COHORTS` | cohorts to spread sessions over | 1 |
+/// | `BUTTON_SECURE_COOKIES` | `1`: always `Secure` (TLS ends before nginx) | 0 |
+/// | `BUTTON_FAKE_LOCATIONS` | `1`: private/loopback clients get a random public place | 0 |
+/// | `BUTTON_FAKE_SEED` | seed of those fake places | 0 |
+/// | `GEOIP_*` | offline geolocation database (see `GeolocationConfiguration`) | libloc |
+public struct ButtonConfiguration: Sendable {
+    public var listen: ListenAddress
+    public var processes: Int
+    public var threads: Int
+    public var kafka: KafkaConfiguration
+    public var topic: String
+    public var registryURL: String
+    public var sessionSecret: [UInt8]
+    public var ackTimeout: Duration
+    public var retryAfterSeconds: Int
+    public var cohorts: Int32
+    public var secureCookies: Bool
+    public var fakeLocations: Bool
+    public var fakeSeed: UInt64
+    public var geolocation: GeolocationConfiguration
+
+    /// Reads and checks the configuration.
+    /// - Throws: `ButtonConfigurationError` naming the variable at fault (never its value
+    ///   when it is secret).
+    public init(environment: [String: String]) throws {
+        func number(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = environment[key], !text.isEmpty else { return fallback }
+            guard let value = Int(text), range.contains(value) else {
+                throw ButtonConfigurationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+            }
+            return value
+        }
+        func flag(_ key: String) throws -> Bool {
+            switch environment[key]?.lowercased() ?? "0" {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off", "": return false
+            default: throw ButtonConfigurationError("\(key) must be 1 or 0")
+            }
+        }
+        do {
+            listen = try ListenAddress(parsing: environment["BUTTON_LISTEN"] ?? "unix:.run/button.sock")
+        } catch {
+            throw ButtonConfigurationError("BUTTON_LISTEN: \(error)")
+        }
+        processes = try number("BUTTON_PROCESSES", 2, 1...64)
+        threads = try number("BUTTON_THREADS", 128, 1...1024)
+        kafka = KafkaConfiguration.fromEnvironment(environment)
+        guard kafka["bootstrap.servers"]?.isEmpty == false else {
+            throw ButtonConfigurationError("KAFKA_BOOTSTRAP (or KAFKA_BOOTSTRAP_SERVERS) must name the Kafka brokers")
+        }
+        topic = environment["BUTTON_TOPIC"] ?? "button_presses"
+        guard let registry = environment["SCHEMA_REGISTRY_URL"], !registry.isEmpty else {
+            throw ButtonConfigurationError("SCHEMA_REGISTRY_URL must name the schema registry")
+        }
+        registryURL = registry
+        guard let secretFile = environment["BUTTON_SESSION_SECRET_FILE"], !secretFile.isEmpty else {
+            throw ButtonConfigurationError("BUTTON_SESSION_SECRET_FILE must name a file with the cookie secret")
+        }
+        guard let secret = FileManager.default.contents(atPath: secretFile) else {
+            throw ButtonConfigurationError("cannot read the session secret file \(secretFile)")
+        }
+        let trimmed = Array(secret).filter { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: "\r") }
+        guard trimmed.count >= 32 else {
+            throw ButtonConfigurationError("the session secret in \(secretFile) must be at least 32 bytes")
+        }
+        sessionSecret = trimmed
+        ackTimeout = .milliseconds(try number("BUTTON_ACK_TIMEOUT_MS", 2000, 50...60_000))
+        retryAfterSeconds = try number("BUTTON_RETRY_AFTER", 5, 1...3600)
+        cohorts = Int32(try number("BUTTON_COHORTS", 1, 1...1000))
+        secureCookies = try flag("BUTTON_SECURE_COOKIES")
+        fakeLocations = try flag("BUTTON_FAKE_LOCATIONS")
+        guard let seed = UInt64(environment["BUTTON_FAKE_SEED"] ?? "0") else {
+            throw ButtonConfigurationError("BUTTON_FAKE_SEED must be a whole number")
+        }
+        fakeSeed = seed
+        geolocation = GeolocationConfiguration(environment: environment)
+    }
+}
+
+/// A configuration problem, reported before anything starts.
+public struct ButtonConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

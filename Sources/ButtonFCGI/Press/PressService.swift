@@ -1,0 +1,177 @@
+public import FastCGI
+import ButtonEvents
+import Foundation
+import Geolocation
+public import Logging
+public import Session
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a worker thread needs to answer a press: the request logic of the product.
+///
+/// For each request: validate it; open the session cookie or start a session (locating
+/// the client address once, then dropping it); build the event; publish it and wait for
+/// Kafka's acknowledgement; answer only then. A client address never reaches a log line,
+/// a cookie, an event or a response.
+public struct PressService: Sendable {
+    public struct Settings: Sendable {
+        /// How long to wait for Kafka's acknowledgement before answering 503.
+        public var ackTimeout: Duration
+        /// The `Retry-After` seconds of a 503.
+        public var retryAfterSeconds: Int
+        /// Cohorts sessions are spread over (page-variant experiments); at least 1.
+        public var cohorts: Int32
+        /// Mark cookies `Secure` even without `HTTPS=on` from nginx (TLS ends before nginx).
+        public var alwaysSecureCookies: Bool
+
+        public init(ackTimeout: Duration, retryAfterSeconds: Int, cohorts: Int32, alwaysSecureCookies: Bool) {
+            self.ackTimeout = ackTimeout
+            self.retryAfterSeconds = retryAfterSeconds
+            self.cohorts = max(1, cohorts)
+            self.alwaysSecureCookies = alwaysSecureCookies
+        }
+    }
+
+    let codec: SessionCookieCodec
+    let locator: any AddressLocator
+    let publisher: any EventPublisher
+    let schemaID: Int32
+    let settings: Settings
+    let logger: Logger
+    let clock: @Sendable () -> Int64
+
+    /// - Parameters:
+    ///   - codec: seals and opens session cookies.
+    ///   - locator: client address → place.
+    ///   - publisher: Kafka, or a fake in unit tests.
+    ///   - schemaID: the registry id of `PressEvent.schemaJSON`.
+    ///   - settings: timeouts and cohorts.
+    ///   - logger: request failures (never addresses or cookies).
+    ///   - clock: microseconds since the epoch; injectable for tests.
+    public init(
+        codec: SessionCookieCodec,
+        locator: any AddressLocator,
+        publisher: any EventPublisher,
+        schemaID: Int32,
+        settings: Settings,
+        logger: Logger,
+        clock: @escaping @Sendable () -> Int64 = PressService.microsecondsNow
+    ) {
+        self.codec = codec
+        self.locator = locator
+        self.publisher = publisher
+        self.schemaID = schemaID
+        self.settings = settings
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// The current time in microseconds since the epoch, exact (no floating point).
+    @Sendable public static func microsecondsNow() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+
+    /// Answers one request. Never throws and never returns a 5xx except 503 for Kafka.
+    public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
+        if request.bodyTooLarge { return PressPage.clientError(413, "That request is too large.") }
+        if !request.headersWithInvalidUTF8.isEmpty {
+            return PressPage.clientError(400, "A request header is not valid UTF-8.")
+        }
+        let route: PressRoute
+        switch PressRoute.match(method: request.method, path: request.path) {
+        case .success(let matched): route = matched
+        case .failure(.notFound): return PressPage.clientError(404, "There is nothing here. Try the button.")
+        case .failure(.methodNotAllowed(let allow)):
+            return PressPage.clientError(
+                405,
+                "That method is not allowed here.",
+                headers: [("Allow", allow.joined(separator: ", "))]
+            )
+        }
+        if route == .health { return FastCGIResponse(status: 200, contentType: PressPage.text, body: "ok\n") }
+        return record(route == .enter ? .enterPage : .pressButton, request)
+    }
+
+    private func record(_ action: PressAction, _ request: FastCGIRequest) -> FastCGIResponse {
+        let now = clock()
+        let seconds = now / 1_000_000
+        var session: Session
+        if let existing = codec.session(fromCookieHeader: request["HTTP_COOKIE"], now: seconds) {
+            session = existing
+            // The address must still be an address, even when the cookie makes it unnecessary.
+            guard let address = request["REMOTE_ADDR"], IPAddress(address) != nil else {
+                return PressPage.clientError(400, "Your client address could not be read.")
+            }
+        } else {
+            let id = UUID()
+            let seed = withUnsafeBytes(of: id.uuid) { $0.loadUnaligned(as: UInt64.self) }
+            guard let address = request["REMOTE_ADDR"],
+                let place = locator.locate(remoteAddress: address, sessionSeed: seed)
+            else {
+                return PressPage.clientError(400, "Your client address could not be read.")
+            }
+            session = Session(
+                id: id,
+                cohort: Int32.random(in: 0..<settings.cohorts),
+                countryName: place.countryName,
+                countryCode: place.countryCode,
+                subdivisionName: place.subdivisionName,
+                subdivisionCode: place.subdivisionCode,
+                cityName: place.cityName,
+                startedAt: seconds
+            )
+        }
+        session.lastSeenAt = seconds
+        if action == .pressButton { session.presses &+= 1 }
+
+        let event = PressEvent(
+            sessionID: session.id,
+            timestamp: now,
+            action: action,
+            countryName: session.countryName,
+            countryCode: session.countryCode,
+            subdivisionName: session.subdivisionName,
+            subdivisionCode: session.subdivisionCode,
+            cityName: session.cityName,
+            cohort: session.cohort
+        )
+        let htmx = request["HTTP_HX_REQUEST"] == "true"
+        let secure = settings.alwaysSecureCookies || request["HTTPS"] == "on"
+        let cookie = ("Set-Cookie", codec.setCookie(session, secure: secure))
+        let value: [UInt8]
+        do {
+            value = try event.encoded(schemaID: schemaID)
+        } catch {
+            logger.error("event could not be encoded", metadata: ["error": "\(error)"])
+            return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [cookie])
+        }
+        let key = Array(session.id.uuidString.lowercased().utf8)
+        switch publisher.publish(key: key, value: value, timeout: settings.ackTimeout) {
+        case .acknowledged:
+            break
+        case .unavailable(let reason):
+            logger.warning("Kafka did not acknowledge an event; answering 503", metadata: ["reason": "\(reason)"])
+            return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [cookie])
+        }
+        if !htmx && action == .pressButton {
+            // A plain form post (no JavaScript): back to the page.
+            return FastCGIResponse(status: 303, headers: [("Location", "/"), cookie, ("Cache-Control", "no-store")])
+        }
+        let place = [session.cityName, session.subdivisionName, session.countryName].filter { !$0.isEmpty }
+            .joined(separator: ", ")
+        return FastCGIResponse(
+            status: 200,
+            contentType: PressPage.html,
+            body: PressPage.fragment(
+                line: PressPage.line(forPress: session.presses),
+                presses: session.presses,
+                place: place
+            ),
+            headers: [cookie, ("Cache-Control", "no-store")]
+        )
+    }
+}

@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+
+/// Seals sessions into signed cookie values and opens them again.
+///
+/// The value is `v1.<payload>.<mac>`: a compact binary payload and its HMAC-SHA256, both
+/// base64url. A client can read its own cookie (nothing in it is secret) but cannot
+/// change its session, cohort or location. Anything that does not open cleanly (missing,
+/// malformed, tampered, too old) yields nil, and the caller starts a new session.
+public struct SessionCookieCodec: Sendable {
+    /// The cookie's name.
+    public static let cookieName = "button_session"
+    /// Longest Cookie header examined; longer ones are ignored as hostile.
+    public static let maxHeaderBytes = 8192
+
+    // Kept as bytes: SymmetricKey is not Sendable, and building one per call is cheap.
+    private let secret: [UInt8]
+    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    /// Seconds a session lives after its last request (sliding).
+    public let idleLifetime: Int64
+    /// Seconds a session lives after it started, however active.
+    public let absoluteLifetime: Int64
+
+    /// - Parameters:
+    ///   - secret: the signing key, at least 32 bytes.
+    ///   - idleLifetime: sliding lifetime in seconds (default one hour).
+    ///   - absoluteLifetime: cap in seconds (default 12 hours).
+    /// - Throws: `SessionError` when the secret is too short.
+    public init(secret: [UInt8], idleLifetime: Int64 = 3600, absoluteLifetime: Int64 = 12 * 3600) throws {
+        guard secret.count >= 32 else {
+            throw SessionError(message: "the session secret must be at least 32 bytes, got \(secret.count)")
+        }
+        self.secret = secret
+        self.idleLifetime = idleLifetime
+        self.absoluteLifetime = absoluteLifetime
+    }
+
+    /// The cookie value for a session.
+    public func seal(_ session: Session) -> String {
+        let body = "v1." + Base64URL.encode(SessionPayload.encode(session))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(body.utf8), using: key)
+        return body + "." + Base64URL.encode(Array(mac))
+    }
+
+    /// The session in a cookie value, or nil when it is not valid at `now`.
+    public func open(_ value: Substring, now: Int64) -> Session? {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "v1", let mac = Base64URL.decode(parts[2]), mac.count == 32 else {
+            return nil
+        }
+        let body = value[value.startIndex..<parts[2].startIndex].dropLast()
+        // Constant-time comparison, so the MAC can't be guessed byte by byte.
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body.utf8), using: key),
+            let payload = Base64URL.decode(parts[1]), let session = SessionPayload.decode(payload)
+        else { return nil }
+        guard now - session.lastSeenAt <= idleLifetime, now - session.startedAt <= absoluteLifetime,
+            session.lastSeenAt <= now + 300, session.startedAt <= session.lastSeenAt
+        else { return nil }
+        return session
+    }
+
+    /// The first valid session among the request's cookies of our name.
+    /// - Parameters:
+    ///   - header: the raw `Cookie` header, if any.
+    ///   - now: the current time in seconds since the epoch.
+    public func session(fromCookieHeader header: String?, now: Int64) -> Session? {
+        guard let header, header.utf8.count <= Self.maxHeaderBytes else { return nil }
+        for pair in header.split(separator: ";") {
+            let trimmed = pair.drop { $0 == " " }
+            guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq] == Self.cookieName else { continue }
+            if let session = open(trimmed[trimmed.index(after: eq)...], now: now) { return session }
+        }
+        return nil
+    }
+
+    /// The `Set-Cookie` value that stores (and slides) the session.
+    /// - Parameters:
+    ///   - session: the session, with `lastSeenAt` already updated.
+    ///   - secure: add `Secure` (behind TLS).
+    public func setCookie(_ session: Session, secure: Bool) -> String {
+        let remaining = min(idleLifetime, absoluteLifetime - (session.lastSeenAt - session.startedAt))
+        var cookie = "\(Self.cookieName)=\(seal(session)); Path=/; Max-Age=\(max(0, remaining)); HttpOnly; SameSite=Lax"
+        if secure { cookie += "; Secure" }
+        return cookie
+    }
+}
+
+/// A session could not be set up.
+public struct SessionError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// The cookie's binary layout, version 1:
+/// uuid (16) | has-cohort (1) | cohort (4, BE) | startedAt (8, BE) | lastSeenAt (8, BE) | presses (4, BE) |
+/// five strings, each a 2-byte BE length and UTF-8 bytes.
+///
+/// Binary rather than JSON: it is parsed on every request, and a fixed layout with
+/// bounds checks is both faster and leaves less to go wrong with hostile input.
+enum SessionPayload {
+    static let maxStringBytes = 512
+
+    static func encode(_ session: Session) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(96)
+        let uuid = session.id.uuid
+        withUnsafeBytes(of: uuid) { bytes.append(contentsOf: $0) }
+        bytes.append(session.cohort == nil ? 0 : 1)
+        append(UInt32(bitPattern: session.cohort ?? 0), to: &bytes)
+        append(UInt64(bitPattern: session.startedAt), to: &bytes)
+        append(UInt64(bitPattern: session.lastSeenAt), to: &bytes)
+        append(session.presses, to: &bytes)
+        for text in strings(session) {
+            let utf8 = Array(text.utf8.prefix(maxStringBytes))
+            bytes.append(UInt8(utf8.count >> 8))
+            bytes.append(UInt8(utf8.count & 0xff))
+            bytes.append(contentsOf: utf8)
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Session? {
+        var reader = Reader(bytes: bytes)
+        guard let uuidBytes = reader.take(16), let flag = reader.take(1).flatMap(\.first), flag <= 1,
+            let cohort = reader.integer(4), let started = reader.integer(8), let lastSeen = reader.integer(8),
+            let presses = reader.integer(4)
+        else { return nil }
+        var texts: [String] = []
+        for _ in 0..<5 {
+            guard let length = reader.integer(2), length <= maxStringBytes, let raw = reader.take(Int(length)),
+                let text = String(validating: raw, as: UTF8.self)
+            else { return nil }
+            texts.append(text)
+        }
+        guard reader.atEnd else { return nil }
+        let uuid = uuidBytes.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }
+        return Session(
+            id: UUID(uuid: uuid),
+            cohort: flag == 1 ? Int32(bitPattern: UInt32(truncatingIfNeeded: cohort)) : nil,
+            countryName: texts[0],
+            countryCode: texts[1],
+            subdivisionName: texts[2],
+            subdivisionCode: texts[3],
+            cityName: texts[4],
+            startedAt: Int64(bitPattern: started),
+            lastSeenAt: Int64(bitPattern: lastSeen),
+            presses: UInt32(truncatingIfNeeded: presses)
+        )
+    }
+
+    private static func strings(_ session: Session) -> [String] {
+        [session.countryName, session.countryCode, session.subdivisionName, session.subdivisionCode, session.cityName]
+    }
+
+    private static func append<T: FixedWidthInteger>(_ value: T, to bytes: inout [UInt8]) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        var atEnd: Bool { offset == bytes.count }
+
+        mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+            guard count >= 0, bytes.count - offset >= count else { return nil }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+
+        mutating func integer(_ width: Int) -> UInt64? {
+            guard let raw = take(width) else { return nil }
+            return raw.reduce(0) { $0 << 8 | UInt64($1) }
+        }
+    }
+}
+
+/// base64url without padding (RFC 4648 §5), as cookie values allow.
+enum Base64URL {
+    static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decode(_ text: Substring) -> [UInt8]? {
+        guard text.utf8.count <= 4096,
+            text.utf8.allSatisfy({ $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+        else { return nil }
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map { Array($0) }
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (0x30...0x39).contains(self) || (0x41...0x5a).contains(self) || (0x61...0x7a).contains(self)
+    }
+}
