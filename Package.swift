@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "button-broker", targets: ["button-broker"]),
         .executable(name: "button-registry", targets: ["button-registry"]),
         .executable(name: "button-fcgi", targets: ["button-fcgi"]),
+        .executable(name: "button-consume", targets: ["button-consume"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -59,6 +60,12 @@ let package = Package(
         // MARK: Thin executables.
         .executableTarget(name: "button-broker", dependencies: ["LocalBroker", log], swiftSettings: strict),
         .executableTarget(name: "button-fcgi", dependencies: ["ButtonFCGI", log], swiftSettings: strict),
+        .target(
+            name: "ButtonConsole",
+            dependencies: ["Kafka", "Avro", "SchemaRegistry", "ButtonEvents", log],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
             dependencies: ["SchemaRegistry", "FastCGI", "Postgres", log],
@@ -66,7 +73,7 @@ let package = Package(
         ),
 
         // MARK: Tests. Unit tests need no servers; IntegrationTests read .run/stack.env.
-        .target(name: "TestSupport", dependencies: [], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Kafka", log], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
@@ -83,7 +90,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", log],
+            dependencies: [
+                "Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", "Session", "ButtonEvents",
+                "Avro", log,
+            ],
             swiftSettings: strict
         ),
     ]

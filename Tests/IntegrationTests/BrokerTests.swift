@@ -70,13 +70,20 @@ struct BrokerTests {
         defer { producer.close() }
         try KafkaTestStack.produce(producer, topic: topic, values: ["warm-up"])
 
+        // Only errors that say "not persisted": librdkafka's mock checks idempotent sequence
+        // numbers for transactional producers only, so after an injected REQUEST_TIMED_OUT
+        // ("possibly persisted") with several requests in flight, librdkafka may infer from a
+        // later acknowledgement that a message was stored when the mock never stored it. Real
+        // brokers reject the later request instead. Other suites share this broker, so keep
+        // their producers out of that trap too, and send one message at a time here.
         try stack.control.expectOK("errors Produce 3 NOT_LEADER_OR_FOLLOWER")
-        try stack.control.expectOK("errors Produce 2 REQUEST_TIMED_OUT")
         let values = (0..<5).map { "retried-\($0)" }
-        try KafkaTestStack.produce(producer, topic: topic, values: values)
+        for value in values {
+            try KafkaTestStack.produce(producer, topic: topic, values: [value])
+        }
 
         let consumer = try KafkaConsumer(
-            configuration: stack.configuration,
+            configuration: stack.consumerConfiguration,
             groupID: "retry-\(UUID().uuidString)",
             topics: [topic]
         )

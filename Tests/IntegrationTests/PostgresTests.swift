@@ -4,6 +4,10 @@ import Postgres
 import TestSupport
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Integration tests for the libpq wrapper, against the stack's PostgreSQL (`PG_DSN`).
 ///
 /// Serialized because one test restarts the server; every test uses its own table names, so
@@ -208,6 +212,9 @@ struct PostgresTests {
         }
         #expect(error?.code == .queryFailed)
         #expect(error?.sqlState == "22P02")
+        // The server quotes the rejected input; the description must not.
+        #expect(error?.description.contains("not a number") == false, "\(error?.description ?? "")")
+        #expect(error?.serverMessage?.contains("not a number") == true)
         #expect(try connection.query("SELECT v FROM \(table)").isEmpty)
 
         // A failed statement whose error the body swallowed must not be "committed".
@@ -295,7 +302,7 @@ struct PostgresTests {
         let summary = try connection.query("SELECT count(*) AS c, sum(id) AS s, max(at) AS m FROM \(table)")[0]
         #expect(try summary.int("c") == 10_000)
         #expect(try summary.int("s") == 49_995_000)
-        #expect(try summary.date("m") == start.addingTimeInterval(9.999))
+        #expect(Self.micros(try summary.date("m")) == Self.micros(start) + 9_999_000)
         let sample = try connection.query("SELECT payload FROM \(table) WHERE id = $1", [4_321])
         #expect(
             sample[0]["payload"] == "row 4321\twith\ttabs\nand newline \\ \(String(repeating: "x", count: 4_321 % 50))"
@@ -407,16 +414,23 @@ struct PostgresTests {
         let table = Self.uniqueName("pg_restart")
         try connection.execute("CREATE TABLE \(table) (v int)")
         defer { Self.drop(table, on: connection) }
-        #expect(try connection.query("SELECT 1 AS one")[0].int("one") == 1)
+        let startedBefore = try connection.query("SELECT pg_postmaster_start_time()::text AS t")[0].string("t")
 
         try Self.restartPostgres()
 
         // Same object, no explicit reconnect: the failed statement is retried once.
         try connection.execute("INSERT INTO \(table) VALUES ($1)", [7])
         #expect(try connection.query("SELECT v FROM \(table)").map { try $0.int("v") } == [7])
-        let infos = recorder.entries.filter { $0.level == .info }.map(\.message)
+        let startedAfter = try connection.query("SELECT pg_postmaster_start_time()::text AS t")[0].string("t")
+        #expect(startedAfter != startedBefore, "the server did not restart")
+
+        let entries = recorder.entries
+        let infos = entries.filter { $0.level == .info }.map(\.message)
         #expect(infos.contains { $0.contains("reconnecting") }, "\(infos)")
         #expect(infos.contains { $0.contains("reconnected") }, "\(infos)")
+        if let password = URL(string: try StackEnv.load().require("PG_DSN"))?.password, !password.isEmpty {
+            #expect(!entries.contains { $0.message.contains(password) || $0.metadata.contains(password) })
+        }
     }
 
     @Test func lostConnectionInsideTransactionThrowsAndOutsideRetries() throws {
@@ -471,24 +485,58 @@ struct PostgresTests {
         _ = try? connection.execute("DROP TABLE IF EXISTS \(table)")
     }
 
+    static func micros(_ date: Date) -> Int {
+        Int((date.timeIntervalSince1970 * 1_000_000).rounded())
+    }
+
     /// Restarts the stack's PostgreSQL: `$BUTTON_PG_RESTART` (run with /bin/sh -c) or
-    /// `scripts/stack restart postgres`, from the package root.
+    /// `scripts/stack restart postgres`, from the package root, with `BUTTON_RUN_DIR` set to the
+    /// stack's `RUN_DIR`.
+    ///
+    /// Uses posix_spawn + waitpid rather than Foundation's `Process`: on Linux, `Process` learns
+    /// that the child exited when a socket it leaks into the child closes, and the restarted
+    /// postmaster (a daemonized grandchild) inherits that socket and keeps it open forever, so
+    /// `waitUntilExit()` never returns.
     static func restartPostgres() throws {
         let stack = try StackEnv.load()
-        let environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment
         let command = environment["BUTTON_PG_RESTART"] ?? "scripts/stack restart postgres"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = StackEnv.packageRoot
-        var childEnvironment = environment
         if let runDir = stack.values["RUN_DIR"] {
-            childEnvironment["BUTTON_RUN_DIR"] = runDir
+            environment["BUTTON_RUN_DIR"] = runDir
         }
-        process.environment = childEnvironment
-        try process.run()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "restart command failed: \(command)")
+        let root = StackEnv.packageRoot.path.replacingOccurrences(of: "'", with: "'\\''")
+        let status = try spawnAndWait(
+            ["/bin/sh", "-c", "cd '\(root)' && \(command)"],
+            environment: environment.map { "\($0.key)=\($0.value)" },
+            timeout: .seconds(120)
+        )
+        try #require(status == 0, "restart command failed (status \(status)): \(command)")
+    }
+
+    private static func spawnAndWait(_ arguments: [String], environment: [String], timeout: Duration) throws -> Int32 {
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argv + envp {
+                free(pointer)
+            }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/bin/sh", nil, nil, argv, envp)
+        try #require(spawned == 0, "posix_spawn failed: \(spawned)")
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            guard ContinuousClock.now < deadline else {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                Issue.record("restart command timed out")
+                return -1
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        // WIFEXITED / WEXITSTATUS are macros Swift does not import.
+        return status & 0x7F == 0 ? (status >> 8) & 0xFF : -1
     }
 }
 
@@ -498,6 +546,7 @@ final class LogRecorder: @unchecked Sendable {
     struct Entry {
         let level: Logger.Level
         let message: String
+        let metadata: String
     }
 
     private let lock = NSLock()
@@ -523,6 +572,6 @@ struct RecordingLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        recorder.append(.init(level: event.level, message: "\(event.message)"))
+        recorder.append(.init(level: event.level, message: "\(event.message)", metadata: "\(event.metadata ?? [:])"))
     }
 }

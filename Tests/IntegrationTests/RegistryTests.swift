@@ -113,7 +113,7 @@ import Testing
 }
 
 /// Restarts the registry process: ids and versions live in PostgreSQL.
-@Suite(.serialized) struct RegistryDisruptiveTests {
+@Suite(.serialized) struct RegistryExclusiveTests {
     @Test func idsAreStableAcrossARegistryRestart() async throws {
         let env = try StackEnv.load()
         let base = try env.require("SCHEMA_REGISTRY_URL")

@@ -34,7 +34,7 @@ public enum HTTP {
         request.httpMethod = method
         request.httpBody = body
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request, delegate: NoRedirects())
+        let (data, response) = try await session.data(for: request)
         guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
         var fields: [String: String] = [:]
         for (key, value) in http.allHeaderFields {
@@ -53,7 +53,8 @@ public enum HTTP {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpShouldSetCookies = false
         configuration.httpCookieAcceptPolicy = .never
-        return URLSession(configuration: configuration)
+        // A session-wide delegate: Linux Foundation ignores per-task delegates for redirects.
+        return URLSession(configuration: configuration, delegate: NoRedirects(), delegateQueue: nil)
     }()
 
     private final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {

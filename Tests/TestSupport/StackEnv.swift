@@ -49,5 +49,6 @@ public struct StackEnv: Sendable {
 /// Why the stack's environment could not be used.
 public struct StackEnvError: Error, CustomStringConvertible {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -63,6 +63,8 @@ public enum ButtonApp {
     }
 
     static func runWorker(listenFD: Int32, configuration: ButtonConfiguration, logger: Logger) throws {
+        // Before any thread exists (librdkafka's, Foundation's): see blockTerminationSignals.
+        FastCGIServer.blockTerminationSignals()
         var logger = logger
         logger[metadataKey: "worker"] = "\(getpid())"
         guard let text = ProcessInfo.processInfo.environment[schemaIDVariable], let schemaID = Int32(text) else {

@@ -78,7 +78,8 @@ public struct PressService: Sendable {
     /// Answers one request. Never throws and never returns a 5xx except 503 for Kafka.
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
         if request.bodyTooLarge { return PressPage.clientError(413, "That request is too large.") }
-        if !request.headersWithInvalidUTF8.isEmpty {
+        // A cookie that is not UTF-8 just doesn't open (a fresh session); other headers are refused.
+        if request.headersWithInvalidUTF8.contains(where: { $0 != "HTTP_COOKIE" }) {
             return PressPage.clientError(400, "A request header is not valid UTF-8.")
         }
         let route: PressRoute

@@ -63,6 +63,21 @@ public final class FastCGIServer: Sendable {
         try ListenSocket.open(address, backlog: backlog)
     }
 
+    /// Blocks SIGTERM, SIGINT (and the internal wake-up SIGUSR2) in the calling thread and in
+    /// every thread it creates afterwards.
+    ///
+    /// Call it first thing in a worker, before any library starts threads (librdkafka,
+    /// Foundation): a process-directed SIGTERM goes to some thread that does not block it,
+    /// and only `run`'s signal thread may take it, or the worker never drains.
+    public static func blockTerminationSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGUSR2)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Serves until stopped.
     /// - Parameters:
     ///   - handlingSignals: when true, SIGTERM and SIGINT stop the server gracefully.
@@ -78,12 +93,7 @@ public final class FastCGIServer: Sendable {
         if handlingSignals {
             // Threads inherit the mask; one thread collects the signals with sigwait, because
             // libfcgi's own SIGTERM handler only sets a flag that a blocked accept never sees.
-            var set = sigset_t()
-            sigemptyset(&set)
-            sigaddset(&set, SIGTERM)
-            sigaddset(&set, SIGINT)
-            sigaddset(&set, SIGUSR2)  // used by run() to wake the signal thread
-            pthread_sigmask(SIG_BLOCK, &set, nil)
+            Self.blockTerminationSignals()
             signalThread = NativeThread(stackSize: 64 * 1024) { [self] in
                 var waitSet = sigset_t()
                 sigemptyset(&waitSet)

@@ -3,8 +3,8 @@ public import Logging
 
 /// Cluster administration: creating topics and reading metadata.
 ///
-/// `@unchecked Sendable`: it only holds a thread-safe librdkafka handle.
-public final class KafkaAdmin: @unchecked Sendable {
+/// `Sendable`: it only holds a thread-safe librdkafka handle (see `KafkaClient`).
+public final class KafkaAdmin: Sendable {
     private let client: KafkaClient
     private let poller: KafkaPoller
 

@@ -8,9 +8,9 @@ internal import Synchronization
 /// once ``commit(_:)`` (or ``commit()``) returned, so a crash before that re-delivers it to the
 /// group (at-least-once). Partition EOF is not reported.
 ///
-/// `@unchecked Sendable`: librdkafka's consumer handle is thread-safe; the closed flag is in a
-/// `Mutex`. Polling from one thread at a time keeps message order per partition.
-public final class KafkaConsumer: @unchecked Sendable {
+/// `Sendable`: the handle's wrapper is (librdkafka handles are thread-safe) and the closed flag is
+/// in a `Mutex`. Poll from one thread at a time to keep message order per partition.
+public final class KafkaConsumer: Sendable {
     private let client: KafkaClient
     private let closed = Mutex<Bool>(false)
     /// The consumer group.

@@ -18,9 +18,10 @@ internal import Synchronization
 ///
 /// Thread-safe: any number of threads may call ``send(topic:key:value:)`` and wait concurrently.
 ///
-/// `@unchecked Sendable`: librdkafka's producer handle is thread-safe; this class's own state is
+/// `Sendable` without `@unchecked`: the librdkafka handle lives in `KafkaClient`, whose
+/// `@unchecked Sendable` rests on librdkafka handles being thread-safe; this class's own state is
 /// atomics and a `Mutex`.
-public final class KafkaProducer: @unchecked Sendable {
+public final class KafkaProducer: Sendable {
     private let client: KafkaClient
     private let poller: KafkaPoller
     private let closed = Atomic<Bool>(false)

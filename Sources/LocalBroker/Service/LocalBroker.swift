@@ -106,6 +106,10 @@ public final class LocalBroker: Sendable {
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
+        // A shell starts background jobs with SIGINT ignored, and an ignored signal is dropped
+        // instead of waiting for sigwait; restore the default (it stays blocked, so never runs).
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
         let broker: LocalBroker

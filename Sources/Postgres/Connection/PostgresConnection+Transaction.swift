@@ -44,7 +44,7 @@ extension PostgresConnection {
         do {
             try execute(savepoint.map { "ROLLBACK TO SAVEPOINT \($0)" } ?? "ROLLBACK")
         } catch {
-            logger.debug("PostgreSQL rollback failed", metadata: ["error": "\(error)"])
+            logger.debug("PostgreSQL rollback failed", metadata: [LogKeys.error: "\(error)"])
         }
     }
 }

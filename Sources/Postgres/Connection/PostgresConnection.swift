@@ -233,18 +233,27 @@ public final class PostgresConnection {
                 $0.isEmpty ? nil : $0
             }
             ?? Self.errorMessage(of: connection, redacting: secrets)
-        return PostgresError(
+        let sqlState = field(DiagnosticField.sqlState)
+        var message = Self.redact(primary, secrets)
+        // Data exceptions quote the offending input ("invalid input syntax for type integer:
+        // "..."), which is a parameter value; names in other classes' messages are kept.
+        if sqlState?.hasPrefix("22") == true {
+            message = Self.redactQuoted(message)
+        }
+        var error = PostgresError(
             code: lost ? .connectionLost : code,
-            message: Self.redact(primary, secrets),
-            sqlState: field(DiagnosticField.sqlState),
+            message: message,
+            sqlState: sqlState,
             detail: field(DiagnosticField.detail)
         )
+        error.serverMessage = field(DiagnosticField.primaryMessage)
+        return error
     }
 
     // MARK: - Helpers
 
     private var metadata: Logger.Metadata {
-        [LogKeys.host: "\(endpoint)"]
+        [LogKeys.endpoint: "\(endpoint)"]
     }
 
     /// Copies a result's values out as text.

@@ -43,6 +43,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var sqlState: String?
     /// The server's detail message. It may quote user data, so it is not part of `description`.
     public var detail: String?
+    /// The server's primary message as sent. For data exceptions (SQLSTATE class 22) it quotes
+    /// the rejected value, so `message` has it redacted and only this property keeps it.
+    public var serverMessage: String?
     /// Where the error was thrown.
     public var file: String
     /// Where the error was thrown.

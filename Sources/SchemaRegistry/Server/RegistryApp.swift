@@ -72,6 +72,8 @@ public enum RegistryApp {
     }
 
     static func runWorker(listenFD: Int32, configuration: RegistryConfiguration, logger: Logger) throws {
+        // Before any thread exists (librdkafka's, Foundation's): see blockTerminationSignals.
+        FastCGIServer.blockTerminationSignals()
         var workerLogger = logger
         workerLogger[metadataKey: "worker"] = "\(getpid())"
         let server = FastCGIServer(

@@ -1,0 +1,103 @@
+import Avro
+import ButtonEvents
+import Foundation
+import Kafka
+public import Logging
+import SchemaRegistry
+
+/// The workshop's "simple consumer": prints the events of the topic, decoded with the
+/// schema each message names (fetched from the registry once per id).
+public struct ConsoleConsumer {
+    let options: ConsoleOptions
+    let environment: [String: String]
+    let logger: Logger
+    let output: @Sendable (String) -> Void
+    let problem: @Sendable (String) -> Void
+
+    /// - Parameters:
+    ///   - options: what to read and print.
+    ///   - environment: `KAFKA_*` and `SCHEMA_REGISTRY_URL`.
+    ///   - logger: librdkafka's messages.
+    ///   - output: receives each event line.
+    ///   - problem: receives a line per message that could not be decoded.
+    public init(
+        options: ConsoleOptions,
+        environment: [String: String],
+        logger: Logger,
+        output: @escaping @Sendable (String) -> Void,
+        problem: @escaping @Sendable (String) -> Void
+    ) {
+        self.options = options
+        self.environment = environment
+        self.logger = logger
+        self.output = output
+        self.problem = problem
+    }
+
+    /// Reads until the end (or forever with `--follow`).
+    /// - Returns: the number of events printed.
+    /// - Throws: `ConsoleError` for missing settings, `KafkaError` when Kafka fails.
+    @discardableResult
+    public func run() async throws -> Int {
+        var kafka = KafkaConfiguration.fromEnvironment(environment)
+        if let bootstrap = options.bootstrap { kafka["bootstrap.servers"] = bootstrap }
+        guard kafka["bootstrap.servers"]?.isEmpty == false else {
+            throw ConsoleError("no Kafka brokers: pass --bootstrap or set KAFKA_BOOTSTRAP")
+        }
+        guard let registryURL = options.registryURL ?? environment["SCHEMA_REGISTRY_URL"] else {
+            throw ConsoleError("no schema registry: pass --registry or set SCHEMA_REGISTRY_URL")
+        }
+        let registry = try SchemaRegistryClient(url: registryURL)
+        // A group of our own, never committed: every run reads the range it asked for.
+        let consumer = try KafkaConsumer(
+            configuration: kafka,
+            groupID: "button-consume-\(UUID().uuidString)",
+            topics: [options.topic],
+            startFrom: options.start == .beginning ? .earliest : .latest,
+            logger: logger
+        )
+        defer { consumer.close() }
+        var schemas: [Int32: AvroSchema] = [:]
+        var printed = 0
+        var idleSince = ContinuousClock.now
+        var seenAny = false
+        while true {
+            if let limit = options.maxEvents, printed >= limit { break }
+            guard let message = try consumer.poll(timeout: .milliseconds(200)) else {
+                // Until the first message arrives the group may still be joining: allow longer.
+                let idle = seenAny ? options.idleMilliseconds : max(options.idleMilliseconds, 8000)
+                if !options.follow && ContinuousClock.now - idleSince > .milliseconds(idle) { break }
+                continue
+            }
+            seenAny = true
+            idleSince = .now
+            do {
+                let event = try await decode(message, registry: registry, schemas: &schemas)
+                if !options.actions.isEmpty && !options.actions.contains(event.action.rawValue) { continue }
+                if !options.countries.isEmpty && !options.countries.contains(event.countryCode) { continue }
+                output(EventLine.format(event, partition: message.partition, offset: message.offset))
+                printed += 1
+            } catch {
+                problem("skipped partition \(message.partition) offset \(message.offset): \(error)")
+            }
+        }
+        return printed
+    }
+
+    private func decode(_ message: KafkaMessage, registry: SchemaRegistryClient, schemas: inout [Int32: AvroSchema])
+        async throws -> PressEvent
+    {
+        let (schemaID, body) = try ConfluentWireFormat.unframe(message.value)
+        let schema: AvroSchema
+        if let cached = schemas[schemaID] {
+            schema = cached
+        } else {
+            schema = try AvroSchema(parsing: try await registry.schema(id: Int(schemaID)))
+            schemas[schemaID] = schema
+        }
+        guard let event = PressEvent(try schema.decode(body)) else {
+            throw ConsoleError("schema \(schemaID) does not describe a button event")
+        }
+        return event
+    }
+}

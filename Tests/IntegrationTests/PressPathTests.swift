@@ -1,0 +1,192 @@
+import Foundation
+import Session
+import TestSupport
+import Testing
+
+/// The press path as deployed: nginx → FastCGI workers → Kafka, checked from the outside.
+struct PressStack {
+    let env: StackEnv
+    let app: String
+    let bootstrap: String
+    let registry: String
+    let runDir: String
+    let codec: SessionCookieCodec
+
+    init() throws {
+        env = try StackEnv.load()
+        app = try env.require("APP_URL")
+        bootstrap = try env.require("KAFKA_BOOTSTRAP")
+        registry = try env.require("SCHEMA_REGISTRY_URL")
+        runDir = try env.require("RUN_DIR")
+        // The stack's own cookie secret, to read session ids (and mint expired cookies).
+        guard let secret = FileManager.default.contents(atPath: "\(runDir)/session-secret") else {
+            throw StackEnvError(message: "no session secret in \(runDir)")
+        }
+        codec = try SessionCookieCodec(secret: Array(secret).filter { $0 != 10 && $0 != 13 })
+    }
+
+    var nowSeconds: Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// The session a client's cookie holds.
+    func session(_ client: PressClient) throws -> Session {
+        let cookie = try #require(client.cookie, "no session cookie was set")
+        return try #require(codec.open(Substring(cookie), now: nowSeconds), "the stack's cookie does not open")
+    }
+
+    /// Marks the topic's end, before a test acts.
+    func mark() throws -> TopicMark { try TopicMark(bootstrap: bootstrap) }
+
+    /// The raw messages of these sessions since the mark, in topic order.
+    func messages(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [TopicMark.Message] {
+        let keys = Set(sessions.map { $0.uuidString.lowercased() })
+        return try mark.messages(keys: keys, expected: expected)
+            .sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+    }
+
+    /// The events of these sessions since the mark, decoded by python3-avro.
+    func events(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [[String: Any]] {
+        let messages = try messages(since: mark, sessions: sessions, expected: expected)
+        return try IndependentAvro.decode(messages.map(\.value), registryURL: registry)
+    }
+}
+
+@Suite struct PressPathTests {
+    let stack: PressStack
+    init() throws { stack = try PressStack() }
+
+    static func micros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
+
+    @Test func aSessionsEventsAreInKafkaInTheWorkshopFormat() async throws {
+        let mark = try stack.mark()
+        let client = PressClient(appURL: stack.app)
+        let before = Self.micros()
+        let enter = try await client.post("/api/enter")
+        #expect(enter.status == 200)
+        let setCookie = try #require(enter.header("Set-Cookie"))
+        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Max-Age=3600"))
+        #expect(!setCookie.contains("Secure"), "no TLS in the local stack")
+        var lines: Set<String> = []
+        for _ in 0..<3 {
+            let press = try await client.post("/api/press")
+            #expect(press.status == 200)
+            lines.insert(press.text)
+        }
+        #expect(lines.count == 3, "the line of text changes after every press")
+        let form = try await client.post("/api/press", htmx: false)
+        #expect(form.status == 303)
+        #expect(form.header("Location") == "/")
+        let after = Self.micros()
+
+        let session = try stack.session(client)
+        let events = try stack.events(since: mark, sessions: [session.id], expected: 5)
+        try #require(events.count == 5)
+        #expect(events.map { $0["action"] as? String } == ["EnterPage"] + Array(repeating: "PressButton", count: 4))
+        let timestamps = events.compactMap { $0["timestamp"] as? Int64 ?? ($0["timestamp"] as? Int).map(Int64.init) }
+        #expect(timestamps.count == 5)
+        #expect(timestamps == timestamps.sorted())
+        #expect(timestamps.allSatisfy { $0 >= before && $0 <= after }, "µs since the epoch, UTC")
+        for event in events {
+            #expect(event["session_id"] as? String == session.id.uuidString.lowercased())
+            #expect(event["cohort"] as? Int == 0)
+            // Loopback in fake-location mode: a plausible public place, the same all session.
+            #expect((event["country_code"] as? String)?.count == 2)
+            #expect(event["country_name"] as? String == session.countryName)
+            for field in ["subdivision_name", "subdivision_code", "city_name"] { #expect(event[field] is String) }
+            #expect(Set(event.keys) == [
+                "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
+                "subdivision_code", "city_name", "cohort", "_schema_id",
+            ])
+        }
+        let registered = try await HTTP.send("GET", "\(stack.registry)/subjects/button_presses-value/versions/latest")
+        #expect((registered.json as? [String: Any])?["id"] as? Int == events.first?["_schema_id"] as? Int)
+    }
+
+    @Test(arguments: [
+        ("130.149.0.1", "DE", "Germany"),
+        ("128.232.0.1", "GB", "United Kingdom"),
+        ("133.11.0.1", "JP", "Japan"),
+        ("128.32.0.1", "US", "United States"),
+        ("2001:638::1", "DE", "Germany"),
+    ])
+    func clientAddressIsLocatedThenForgotten(address: String, code: String, name: String) async throws {
+        let mark = try stack.mark()
+        let client = PressClient(appURL: stack.app, forwardedFor: address)
+        try await client.post("/api/enter")
+        try await client.post("/api/press")
+        try await client.post("/api/press", htmx: false)
+        #expect(client.answers.map(\.status) == [200, 200, 303])
+        let session = try stack.session(client)
+        #expect(session.countryCode == code)
+        let events = try stack.events(since: mark, sessions: [session.id], expected: 3)
+        #expect(events.count == 3)
+        for event in events {
+            #expect(event["country_code"] as? String == code)
+            #expect(event["country_name"] as? String == name)
+        }
+
+        // The address is nowhere: not in Kafka (raw bytes), not in answers, not in the cookie,
+        // not in any log the stack wrote.
+        let raw = try stack.messages(since: mark, sessions: [session.id], expected: 3)
+        let needle = Array(address.utf8)
+        for message in raw {
+            #expect(!(message.value + Array((message.key ?? "").utf8)).contains(needle), "the address is in a Kafka message")
+        }
+        for answer in client.answers {
+            #expect(!answer.text.contains(address))
+            #expect(!answer.headers.values.contains { $0.contains(address) })
+        }
+        let cookieBytes = try #require(client.cookie).split(separator: ".").compactMap { part -> Data? in
+            var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while text.count % 4 != 0 { text += "=" }
+            return Data(base64Encoded: text)
+        }
+        let octets: [UInt8] = address.split(separator: ".").compactMap { UInt8($0) }
+        for part in cookieBytes {
+            #expect(part.range(of: Data(needle)) == nil, "the address is in the cookie")
+            if octets.count == 4 { #expect(part.range(of: Data(octets)) == nil, "the address is in the cookie, binary") }
+        }
+        #expect(StackFiles.filesContaining(address, runDir: stack.runDir).isEmpty, "the address is in a log file")
+    }
+
+    @Test func forgedTamperedExpiredOrGarbageCookiesStartANewSession() async throws {
+        let mark = try stack.mark()
+        let original = PressClient(appURL: stack.app, forwardedFor: "130.149.0.1")
+        try await original.post("/api/enter")
+        let genuine = try stack.session(original)
+        let value = try #require(original.cookie)
+
+        // A client edits its cohort and country, keeping the old signature.
+        var edited = genuine
+        edited.cohort = 7
+        edited.countryCode = "XX"
+        let editedPayload = stack.codec.seal(edited).split(separator: ".")[1]
+        let signature = value.split(separator: ".")[2]
+        // Signed with a key that is not the stack's.
+        let foreign = try SessionCookieCodec(secret: Array("not-the-stack-secret-not-the-stack-secret".utf8))
+        // A genuine cookie whose last press is two hours old.
+        var stale = genuine
+        stale.lastSeenAt = stack.nowSeconds - 7200
+        let cases: [(String, String)] = [
+            ("edited", "v1.\(editedPayload).\(signature)"),
+            ("foreign key", foreign.seal(edited)),
+            ("expired", stack.codec.seal(stale)),
+            ("garbage", "v1.%%%.???"),
+            ("huge", String(repeating: "A", count: 6000)),
+            ("bad signature", String(value.dropLast(3)) + "AAA"),
+        ]
+        var newSessions: [UUID] = []
+        for (label, cookie) in cases {
+            let client = PressClient(appURL: stack.app, forwardedFor: "133.11.0.1")
+            client.cookie = cookie
+            let answer = try await client.post("/api/press")
+            #expect(answer.status == 200, "\(label)")
+            let fresh = try stack.session(client)
+            #expect(fresh.id != genuine.id, "\(label): a new session")
+            #expect(fresh.cohort == 0 && fresh.countryCode == "JP", "\(label): located afresh")
+            newSessions.append(fresh.id)
+        }
+        let events = try stack.events(since: mark, sessions: newSessions, expected: newSessions.count)
+        #expect(events.count == newSessions.count)
+        #expect(events.allSatisfy { $0["cohort"] as? Int == 0 && $0["country_code"] as? String == "JP" })
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Decodes Confluent-framed Avro messages with Debian's python3-avro, which shares no
+/// code with our encoder: it fetches the writer schema from the registry by the id in
+/// each message, as any Kafka consumer would.
+public enum IndependentAvro {
+    static let script = """
+        import datetime, io, json, struct, sys, urllib.request, uuid
+        import avro.io, avro.schema
+        EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        def plain(value):
+            # Logical types come back as Python objects; turn them into what is on the wire,
+            # exactly: timestamp-micros as whole microseconds since the epoch.
+            if isinstance(value, datetime.datetime):
+                return (value - EPOCH) // datetime.timedelta(microseconds=1)
+            if isinstance(value, uuid.UUID):
+                return str(value)
+            return value
+        registry = sys.argv[1]
+        data = open(sys.argv[2], "rb").read()
+        out, pos, schemas = [], 0, {}
+        while pos < len(data):
+            (length,) = struct.unpack(">I", data[pos:pos + 4]); pos += 4
+            message = data[pos:pos + length]; pos += length
+            magic, schema_id = struct.unpack(">bI", message[:5])
+            assert magic == 0, "bad magic byte"
+            if schema_id not in schemas:
+                with urllib.request.urlopen(f"{registry}/schemas/ids/{schema_id}") as answer:
+                    schemas[schema_id] = avro.schema.parse(json.load(answer)["schema"])
+            reader = avro.io.DatumReader(schemas[schema_id])
+            record = reader.read(avro.io.BinaryDecoder(io.BytesIO(message[5:])))
+            record = {key: plain(value) for key, value in record.items()}
+            record["_schema_id"] = schema_id
+            out.append(record)
+        print(json.dumps(out, default=str))
+        """
+
+    /// Decodes each framed message; returns one JSON object (field → value) per message.
+    /// - Throws: when Python fails, with its error output.
+    public static func decode(_ values: [[UInt8]], registryURL: String) throws -> [[String: Any]] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("avro-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var blob = Data()
+        for value in values {
+            var length = UInt32(value.count).bigEndian
+            blob.append(Data(bytes: &length, count: 4))
+            blob.append(contentsOf: value)
+        }
+        let input = directory.appendingPathComponent("messages.bin")
+        try blob.write(to: input)
+        let scriptFile = directory.appendingPathComponent("decode.py")
+        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
+        let process = Process()
+        // Debian's interpreter: python3-avro is installed for it, not for other Pythons.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = [scriptFile.path, registryURL, input.path]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let records = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else {
+            throw StackEnvError(message: "python3-avro could not decode: \(errorText)")
+        }
+        return records
+    }
+}
