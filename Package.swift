@@ -77,6 +77,7 @@ let package = Package(
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
+        .testTarget(name: "ButtonEventsTests", dependencies: ["ButtonEvents", "Avro"], swiftSettings: strict),
         .testTarget(
             name: "GeolocationTests",
             dependencies: ["Geolocation"],

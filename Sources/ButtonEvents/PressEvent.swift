@@ -94,9 +94,8 @@ public struct PressEvent: Sendable, Equatable {
 
     /// The Kafka message value: Confluent framing around the Avro body.
     /// - Parameter schemaID: the id the registry gave `schemaJSON`.
-    /// - Throws: `AvroError` if a field can't be encoded (not expected for valid events).
-    public func encoded(schemaID: Int32) throws -> [UInt8] {
-        ConfluentWireFormat.frame(schemaID: schemaID, body: try Self.schema.encode(avroValue))
+    public func encoded(schemaID: Int32) -> [UInt8] {
+        ConfluentWireFormat.frame(schemaID: schemaID, body: avroBody)
     }
 
     /// Reads an event from a decoded Avro record (any schema version with these fields).

@@ -143,13 +143,7 @@ public struct PressService: Sendable {
         let htmx = request["HTTP_HX_REQUEST"] == "true"
         let secure = settings.alwaysSecureCookies || request["HTTPS"] == "on"
         let cookie = ("Set-Cookie", codec.setCookie(session, secure: secure))
-        let value: [UInt8]
-        do {
-            value = try event.encoded(schemaID: schemaID)
-        } catch {
-            logger.error("event could not be encoded", metadata: ["error": "\(error)"])
-            return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [cookie])
-        }
+        let value = event.encoded(schemaID: schemaID)
         let key = Array(session.id.uuidString.lowercased().utf8)
         switch publisher.publish(key: key, value: value, timeout: settings.ackTimeout) {
         case .acknowledged:

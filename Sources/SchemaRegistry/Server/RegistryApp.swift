@@ -13,7 +13,7 @@ import Glibc
 /// | `REGISTRY_LISTEN` | FastCGI address: `unix:/path` or `host:port` | `unix:.run/registry.sock` |
 /// | `REGISTRY_PG_DSN` (or `PG_DSN`) | PostgreSQL connection string | required |
 /// | `REGISTRY_PROCESSES` | worker processes | 1 |
-/// | `REGISTRY_THREADS` | threads per worker | 4 |
+/// | `REGISTRY_THREADS` | threads per worker | 16 |
 public struct RegistryConfiguration: Sendable {
     public var listen: ListenAddress
     public var databaseURL: String
@@ -33,7 +33,7 @@ public struct RegistryConfiguration: Sendable {
         }
         databaseURL = dsn
         processes = try Self.positive(environment, "REGISTRY_PROCESSES", default: 1)
-        threads = try Self.positive(environment, "REGISTRY_THREADS", default: 4)
+        threads = try Self.positive(environment, "REGISTRY_THREADS", default: 16)
     }
 
     private static func positive(_ environment: [String: String], _ key: String, default value: Int) throws -> Int {

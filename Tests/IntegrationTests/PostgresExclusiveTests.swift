@@ -10,10 +10,10 @@ import Glibc
 
 /// Integration tests for the libpq wrapper, against the stack's PostgreSQL (`PG_DSN`).
 ///
-/// Serialized because one test restarts the server; every test uses its own table names, so
-/// runs can repeat and other suites can share the database.
+/// Exclusive (run alone by scripts/test) because one test restarts the shared server; every
+/// test uses its own table names, so runs can repeat.
 @Suite(.serialized)
-struct PostgresTests {
+struct PostgresExclusiveTests {
     // MARK: - Parameters
 
     @Test func hostileStringsRoundTripAsParametersAndDoNothingElse() throws {
@@ -473,7 +473,7 @@ struct PostgresTests {
 
     // MARK: - Helpers
 
-    static func connect(logger: Logger = Logger(label: "PostgresTests")) throws -> PostgresConnection {
+    static func connect(logger: Logger = Logger(label: "PostgresExclusiveTests")) throws -> PostgresConnection {
         try PostgresConnection(dsn: try StackEnv.load().require("PG_DSN"), logger: logger)
     }
 
