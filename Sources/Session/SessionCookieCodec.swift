@@ -13,9 +13,8 @@ public struct SessionCookieCodec: Sendable {
     /// Longest Cookie header examined; longer ones are ignored as hostile.
     public static let maxHeaderBytes = 8192
 
-    // Kept as bytes: SymmetricKey is not Sendable, and building one per call is cheap.
-    private let secret: [UInt8]
-    private var key: SymmetricKey { SymmetricKey(data: secret) }
+    private let keyBox: KeyBox
+    private var key: SymmetricKey { keyBox.key }
     /// Seconds a session lives after its last request (sliding).
     public let idleLifetime: Int64
     /// Seconds a session lives after it started, however active.
@@ -30,7 +29,7 @@ public struct SessionCookieCodec: Sendable {
         guard secret.count >= 32 else {
             throw SessionError(message: "the session secret must be at least 32 bytes, got \(secret.count)")
         }
-        self.secret = secret
+        keyBox = KeyBox(SymmetricKey(data: secret))
         self.idleLifetime = idleLifetime
         self.absoluteLifetime = absoluteLifetime
     }
@@ -44,14 +43,24 @@ public struct SessionCookieCodec: Sendable {
 
     /// The session in a cookie value, or nil when it is not valid at `now`.
     public func open(_ value: Substring, now: Int64) -> Session? {
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "v1", let mac = Base64URL.decode(parts[2]), mac.count == 32 else {
+        open(bytes: Array(value.utf8)[...], now: now)
+    }
+
+    /// The session in a cookie value given as bytes; works on bytes throughout because it
+    /// runs on every request.
+    func open(bytes value: ArraySlice<UInt8>, now: Int64) -> Session? {
+        let dot = UInt8(ascii: ".")
+        guard value.count > 4, value[value.startIndex] == UInt8(ascii: "v"),
+            value[value.startIndex + 1] == UInt8(ascii: "1"), value[value.startIndex + 2] == dot,
+            let macDot = value.lastIndex(of: dot), macDot > value.startIndex + 2
+        else { return nil }
+        let payloadText = value[(value.startIndex + 3)..<macDot]
+        guard !payloadText.contains(dot), let mac = Base64URL.decode(value[(macDot + 1)...]), mac.count == 32 else {
             return nil
         }
-        let body = value[value.startIndex..<parts[2].startIndex].dropLast()
         // Constant-time comparison, so the MAC can't be guessed byte by byte.
-        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(body.utf8), using: key),
-            let payload = Base64URL.decode(parts[1]), let session = SessionPayload.decode(payload)
+        guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: Array(value[..<macDot]), using: key),
+            let payload = Base64URL.decode(payloadText), let session = SessionPayload.decode(payload)
         else { return nil }
         guard now - session.lastSeenAt <= idleLifetime, now - session.startedAt <= absoluteLifetime,
             session.lastSeenAt <= now + 300, session.startedAt <= session.lastSeenAt
@@ -65,10 +74,17 @@ public struct SessionCookieCodec: Sendable {
     ///   - now: the current time in seconds since the epoch.
     public func session(fromCookieHeader header: String?, now: Int64) -> Session? {
         guard let header, header.utf8.count <= Self.maxHeaderBytes else { return nil }
-        for pair in header.split(separator: ";") {
-            let trimmed = pair.drop { $0 == " " }
-            guard let eq = trimmed.firstIndex(of: "="), trimmed[..<eq] == Self.cookieName else { continue }
-            if let session = open(trimmed[trimmed.index(after: eq)...], now: now) { return session }
+        let bytes = Array(header.utf8)
+        let name = Array("\(Self.cookieName)=".utf8)
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+            var pair = bytes[start..<end]
+            while pair.first == UInt8(ascii: " ") { pair = pair.dropFirst() }
+            if pair.starts(with: name), let session = open(bytes: pair.dropFirst(name.count), now: now) {
+                return session
+            }
+            start = end + 1
         }
         return nil
     }
@@ -83,6 +99,13 @@ public struct SessionCookieCodec: Sendable {
         if secure { cookie += "; Secure" }
         return cookie
     }
+}
+
+/// Holds the signing key. `@unchecked Sendable`: the key is written once, in `init`, and
+/// only read afterwards; SymmetricKey itself is not marked Sendable.
+private final class KeyBox: @unchecked Sendable {
+    let key: SymmetricKey
+    init(_ key: SymmetricKey) { self.key = key }
 }
 
 /// A session could not be set up.

@@ -116,7 +116,10 @@ enum Base64URL {
 
     /// The bytes, or nil for any character outside the alphabet or an impossible length.
     static func decode(_ text: Substring) -> [UInt8]? {
-        let input = Array(text.utf8)
+        decode(Array(text.utf8)[...])
+    }
+
+    static func decode(_ input: ArraySlice<UInt8>) -> [UInt8]? {
         guard input.count <= 4096, input.count % 4 != 1 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(input.count * 3 / 4)

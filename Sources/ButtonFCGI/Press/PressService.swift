@@ -79,7 +79,7 @@ public struct PressService: Sendable {
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
         if request.bodyTooLarge { return PressPage.clientError(413, "That request is too large.") }
         // A cookie that is not UTF-8 just doesn't open (a fresh session); other headers are refused.
-        if request.headersWithInvalidUTF8.contains(where: { $0 != "HTTP_COOKIE" }) {
+        if !request.headersAreValidUTF8(except: "HTTP_COOKIE") {
             return PressPage.clientError(400, "A request header is not valid UTF-8.")
         }
         let route: PressRoute

@@ -10,8 +10,6 @@ public struct FastCGIRequest: Sendable {
     /// True when the client sent more body than the server accepts; `body` is then empty.
     public let bodyTooLarge: Bool
 
-    private let index: [String: Int]
-
     /// - Parameters:
     ///   - params: CGI params as name/value pairs.
     ///   - body: the request body.
@@ -20,11 +18,6 @@ public struct FastCGIRequest: Sendable {
         self.rawParams = params
         self.body = body
         self.bodyTooLarge = bodyTooLarge
-        var index: [String: Int] = [:]
-        for (offset, param) in params.enumerated() where index[param.name] == nil {
-            index[param.name] = offset
-        }
-        self.index = index
     }
 
     /// Convenience for tests: params from a dictionary of strings.
@@ -32,19 +25,31 @@ public struct FastCGIRequest: Sendable {
         self.init(params: params.map { (name: $0.key, value: Array($0.value.utf8)) }, body: body)
     }
 
-    /// A param decoded as UTF-8, or nil when absent or not valid UTF-8.
+    /// A param decoded as UTF-8, or nil when absent or not valid UTF-8. The first one wins.
+    ///
+    /// A linear search: a request has a couple of dozen params and a handler looks up a
+    /// few, which is cheaper than hashing them all into a dictionary.
     public subscript(_ name: String) -> String? {
-        guard let offset = index[name] else { return nil }
-        return String(validating: rawParams[offset].value, as: UTF8.self)
+        guard let param = rawParams.first(where: { $0.name == name }) else { return nil }
+        return String(validating: param.value, as: UTF8.self)
     }
 
     /// Whether the param is present, whatever its bytes.
-    public func has(_ name: String) -> Bool { index[name] != nil }
+    public func has(_ name: String) -> Bool { rawParams.contains { $0.name == name } }
 
     /// The names of HTTP header params (`HTTP_*`) whose values are not valid UTF-8.
     public var headersWithInvalidUTF8: [String] {
-        rawParams.filter { $0.name.hasPrefix("HTTP_") && String(validating: $0.value, as: UTF8.self) == nil }
-            .map(\.name)
+        rawParams.filter { $0.name.hasPrefix("HTTP_") && !Self.isValidUTF8($0.value) }.map(\.name)
+    }
+
+    /// Whether every header value is valid UTF-8, leaving out the named ones.
+    public func headersAreValidUTF8(except excluded: String) -> Bool {
+        rawParams.allSatisfy { !$0.name.hasPrefix("HTTP_") || $0.name == excluded || Self.isValidUTF8($0.value) }
+    }
+
+    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        // Plain ASCII, the usual case, needs no decoding.
+        bytes.allSatisfy { $0 < 0x80 } || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// `REQUEST_METHOD`, uppercased; empty when missing.

@@ -34,15 +34,24 @@ public struct FastCGIResponse: Sendable, Equatable {
     /// The bytes written to the FastCGI stdout stream.
     ///
     /// Header values are stripped of CR and LF so a value built from request data can
-    /// never split the header block.
+    /// never split the header block. Built byte by byte: this runs for every response.
     public var serialized: [UInt8] {
-        var head = "Status: \(status) \(Self.reason(status))\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(64 + headers.count * 96 + body.count)
+        out.append(contentsOf: "Status: ".utf8)
+        out.append(contentsOf: String(status).utf8)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: Self.reason(status).utf8)
+        out.append(contentsOf: [13, 10])
         for (name, value) in headers {
-            let clean = value.filter { $0 != "\r" && $0 != "\n" }
-            head += "\(name): \(clean)\r\n"
+            out.append(contentsOf: name.utf8)
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            for byte in value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
+            out.append(contentsOf: [13, 10])
         }
-        head += "\r\n"
-        return Array(head.utf8) + body
+        out.append(contentsOf: [13, 10])
+        out.append(contentsOf: body)
+        return out
     }
 
     /// The standard reason phrase for the codes this project uses.
