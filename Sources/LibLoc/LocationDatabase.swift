@@ -1,5 +1,9 @@
 import Synchronization
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A libloc location database (IPFire's format, shipped by Debian's `libloc-database`).
 ///
 /// Safe to share between threads: libloc itself is not thread-safe (its objects use plain,
@@ -15,7 +19,11 @@ public final class LocationDatabase: Sendable {
     /// When the database was generated, in seconds since the Unix epoch.
     public let createdAt: Int
 
-    private let handle: Mutex<LibLocHandle>
+    /// Independent libloc handles, each used by one thread at a time. libloc's objects are
+    /// not thread-safe (plain reference counts), but separate handles share nothing but the
+    /// mapped file: a small pool removes the contention of one lock when every request of
+    /// a cookie-less load test starts a session and looks up its address.
+    private let handles: [LockedHandle]
 
     /// Opens and maps a database file.
     /// - Parameters:
@@ -23,11 +31,17 @@ public final class LocationDatabase: Sendable {
     /// - Throws: `LibLocError` with `.openFailed` when the file is missing or unreadable,
     ///   `.invalidDatabase` when its header is inconsistent with the file (e.g. a truncated
     ///   download) or libloc rejects its contents; both name the path.
-    public init(path: String = LocationDatabase.defaultPath) throws(LibLocError) {
-        let handle = try LibLocHandle(path: path)
+    public init(path: String = LocationDatabase.defaultPath, handles count: Int = 4) throws(LibLocError) {
+        var handles: [LockedHandle] = []
+        var createdAt = 0
+        for _ in 0..<max(1, count) {
+            let handle = try LibLocHandle(path: path)
+            createdAt = handle.createdAt
+            handles.append(LockedHandle(handle))
+        }
         self.path = path
-        self.createdAt = handle.createdAt
-        self.handle = Mutex(handle)
+        self.createdAt = createdAt
+        self.handles = handles
     }
 
     /// Finds the most specific network containing an address.
@@ -38,6 +52,22 @@ public final class LocationDatabase: Sendable {
     /// - Throws: `LibLocError` with `.invalidAddress` when the text is not an address (the
     ///   error does not repeat it), `.lookupFailed` when libloc fails.
     public func lookup(_ address: String) throws(LibLocError) -> LocationNetwork? {
-        try handle.withLock { handle throws(LibLocError) in try handle.lookup(address) }
+        // Take the first free handle, starting at one picked by the calling thread; wait for
+        // that one only when all are busy.
+        let home = Int(UInt(bitPattern: pthread_self().hashValue) % UInt(handles.count))
+        for step in 0..<handles.count {
+            let slot = handles[(home + step) % handles.count]
+            let outcome: Result<LocationNetwork?, LibLocError>? = slot.mutex.withLockIfAvailable { handle in
+                Result { () throws(LibLocError) in try handle.lookup(address) }
+            }
+            if let outcome { return try outcome.get() }
+        }
+        return try handles[home].mutex.withLock { handle throws(LibLocError) in try handle.lookup(address) }
     }
+}
+
+/// One libloc handle behind its own lock (a class, because `Mutex` can't sit in an array).
+private final class LockedHandle: Sendable {
+    let mutex: Mutex<LibLocHandle>
+    init(_ handle: sending LibLocHandle) { mutex = Mutex(handle) }
 }
