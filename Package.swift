@@ -79,6 +79,11 @@ let package = Package(
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
         .testTarget(name: "ButtonEventsTests", dependencies: ["ButtonEvents", "Avro"], swiftSettings: strict),
         .testTarget(
+            name: "ButtonFCGITests",
+            dependencies: ["ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", log],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "GeolocationTests",
             dependencies: ["Geolocation"],
             resources: [.copy("Fixtures")],

@@ -40,7 +40,10 @@ import Testing
                     try await browser.text("#response").flatMap { $0.contains("Pressing from") ? $0 : nil }
                 }
                 #expect(!entered.contains("Presses this session"), "entering is not a press")
-                let cookie = try #require(try await browser.cookies()["button_session"], "no session cookie after entering")
+                let cookie = try #require(
+                    try await browser.cookies()["button_session"],
+                    "no session cookie after entering"
+                )
                 let session = try #require(
                     stack.codec.open(Substring(cookie), now: stack.nowSeconds),
                     "the browser's cookie does not open"
@@ -107,7 +110,10 @@ import Testing
                 )
                 #expect(redirects as? Int == 1, "POST /api/press answered with a redirect to /")
                 #expect(try await browser.text("#response") == "Go on. Press it. Nothing will happen.")
-                let cookie = try #require(try await browser.cookies()["button_session"], "no session cookie after the post")
+                let cookie = try #require(
+                    try await browser.cookies()["button_session"],
+                    "no session cookie after the post"
+                )
                 let session = try #require(
                     stack.codec.open(Substring(cookie), now: stack.nowSeconds),
                     "the browser's cookie does not open"
