@@ -78,36 +78,23 @@ import Testing
         #expect(try await HTTP.send("GET", "\(stack.app)/api/health").status == 200)
     }
 
+    /// curl writes the status to stdout (`-w`) and the body to stderr (`-o /dev/stderr`).
     static func curl(_ arguments: [String]) throws -> (Int, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = arguments
-        let output = Pipe()
-        let body = Pipe()
-        process.standardOutput = output
-        process.standardError = body
-        try process.run()
-        let code = output.fileHandleForReading.readDataToEndOfFile()
-        let text = body.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (Int(String(decoding: code, as: UTF8.self)) ?? 0, String(decoding: text, as: UTF8.self))
+        let result = try Command.run("/usr/bin/curl", arguments)
+        return (Int(result.output) ?? 0, result.errors)
     }
 
-    /// One POST /api/enter over FastCGI with `cgi-fcgi` (Debian's libfcgi-bin).
+    /// One POST /api/enter over FastCGI with `cgi-fcgi` (Debian's libfcgi-bin), which sends
+    /// its whole environment as the params: so only these.
     static func fastCGI(socket: String, remoteAddress: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/cgi-fcgi")
-        process.arguments = ["-bind", "-connect", socket]
-        process.environment = [
-            "REQUEST_METHOD": "POST", "REQUEST_URI": "/api/enter", "DOCUMENT_URI": "/api/enter",
-            "REMOTE_ADDR": remoteAddress, "CONTENT_LENGTH": "0", "SERVER_PROTOCOL": "HTTP/1.1",
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Command.run(
+            "/usr/bin/cgi-fcgi",
+            ["-bind", "-connect", socket],
+            environment: [
+                "REQUEST_METHOD": "POST", "REQUEST_URI": "/api/enter", "DOCUMENT_URI": "/api/enter",
+                "REMOTE_ADDR": remoteAddress, "CONTENT_LENGTH": "0", "SERVER_PROTOCOL": "HTTP/1.1",
+            ],
+            inheritEnvironment: false
+        ).output
     }
 }

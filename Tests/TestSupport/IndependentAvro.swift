@@ -51,22 +51,12 @@ public enum IndependentAvro {
         try blob.write(to: input)
         let scriptFile = directory.appendingPathComponent("decode.py")
         try script.write(to: scriptFile, atomically: true, encoding: .utf8)
-        let process = Process()
         // Debian's interpreter: python3-avro is installed for it, not for other Pythons.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [scriptFile.path, registryURL, input.path]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let records = try JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        let result = try Command.run("/usr/bin/python3", [scriptFile.path, registryURL, input.path])
+        guard result.status == 0,
+            let records = try JSONSerialization.jsonObject(with: result.outputData) as? [[String: Any]]
         else {
-            throw StackEnvError(message: "python3-avro could not decode: \(errorText)")
+            throw StackEnvError(message: "python3-avro could not decode: \(result.errors)")
         }
         return records
     }

@@ -94,18 +94,10 @@ public struct TopicMark: Sendable {
     }
 
     static func kcat(_ arguments: [String]) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw StackEnvError(message: "kcat \(arguments.joined(separator: " ")) failed")
+        let result = try Command.run("/usr/bin/kcat", arguments)
+        guard result.status == 0 else {
+            throw StackEnvError(message: "kcat \(arguments.joined(separator: " ")) failed: \(result.errors)")
         }
-        return Array(data)
+        return Array(result.outputData)
     }
 }

@@ -352,7 +352,8 @@ public struct WebDriverSession: Sendable {
     }
 
     /// Polls `probe` until it returns a value, for at most `timeout`.
-    /// - Throws: `WebDriverError` naming `what` (and the last probe's description) on timeout.
+    /// - Throws: `WebDriverError` naming `what` (and the page's text) on timeout.
+    @discardableResult
     public func wait<T>(
         for what: String,
         timeout: Duration = .seconds(15),
