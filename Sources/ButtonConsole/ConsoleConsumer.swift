@@ -84,7 +84,11 @@ public struct ConsoleConsumer {
         return printed
     }
 
-    private func decode(_ message: KafkaMessage, registry: SchemaRegistryClient, schemas: inout [Int32: AvroSchema])
+    private func decode(
+        _ message: KafkaMessage,
+        registry: SchemaRegistryClient,
+        schemas: inout [Int32: AvroSchema]
+    )
         async throws -> PressEvent
     {
         let (schemaID, body) = try ConfluentWireFormat.unframe(message.value)

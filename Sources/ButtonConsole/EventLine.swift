@@ -9,12 +9,15 @@ public enum EventLine {
         let place = [
             event.countryCode.isEmpty ? event.countryName : "\(event.countryName) (\(event.countryCode))",
             event.subdivisionName.isEmpty
-                ? "" : (event.subdivisionCode.isEmpty ? event.subdivisionName : "\(event.subdivisionName) (\(event.subdivisionCode))"),
+                ? ""
+                : (event.subdivisionCode.isEmpty
+                    ? event.subdivisionName : "\(event.subdivisionName) (\(event.subdivisionCode))"),
             event.cityName,
         ].filter { !$0.isEmpty }.joined(separator: ", ")
         let cohort = event.cohort.map { "cohort \($0)" } ?? "fake data"
         let action = event.action.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
-        return "\(timestamp(event.timestamp)) \(action)  \(event.sessionID.uuidString.lowercased())  \(cohort)  \(place)  [p\(partition)@\(offset)]"
+        return
+            "\(timestamp(event.timestamp)) \(action)  \(event.sessionID.uuidString.lowercased())  \(cohort)  \(place)  [p\(partition)@\(offset)]"
     }
 
     /// Microseconds since the epoch as `YYYY-MM-DD HH:MM:SS.ffffffZ`, exactly.

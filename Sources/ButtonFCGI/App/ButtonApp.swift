@@ -44,10 +44,14 @@ public enum ButtonApp {
         let client = try SchemaRegistryClient(url: configuration.registryURL)
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
-            let outcome = blocking { try await client.register(subject: PressEvent.subject, schema: PressEvent.schemaJSON) }
+            let outcome = blocking {
+                try await client.register(subject: PressEvent.subject, schema: PressEvent.schemaJSON)
+            }
             switch outcome {
             case .success(let id):
-                guard let id32 = Int32(exactly: id) else { throw ButtonConfigurationError("schema id \(id) is out of range") }
+                guard let id32 = Int32(exactly: id) else {
+                    throw ButtonConfigurationError("schema id \(id) is out of range")
+                }
                 return id32
             case .failure(let error as RegistryError):
                 // The registry answered: retrying will not change its mind (e.g. 409).
@@ -71,7 +75,8 @@ public enum ButtonApp {
             throw ButtonConfigurationError("\(schemaIDVariable) is not set: workers are started by the master")
         }
         let geolocator = try configuration.geolocation.makeGeolocator()
-        let fake = configuration.fakeLocations ? FakeLocationPicker(geolocator: geolocator, seed: configuration.fakeSeed) : nil
+        let fake =
+            configuration.fakeLocations ? FakeLocationPicker(geolocator: geolocator, seed: configuration.fakeSeed) : nil
         let producer = try KafkaProducer(
             configuration: configuration.kafka,
             // librdkafka stops retrying about when the client gets its 503, so a press the

@@ -44,7 +44,9 @@ public struct ButtonConfiguration: Sendable {
         func number(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = environment[key], !text.isEmpty else { return fallback }
             guard let value = Int(text), range.contains(value) else {
-                throw ButtonConfigurationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+                throw ButtonConfigurationError(
+                    "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'"
+                )
             }
             return value
         }

@@ -1,5 +1,5 @@
-public import FastCGI
 import ButtonEvents
+public import FastCGI
 import Foundation
 import Geolocation
 public import Logging

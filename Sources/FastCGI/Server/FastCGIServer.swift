@@ -252,7 +252,12 @@ private final class ThreadSlot: Sendable {
 
     func setThread(_ thread: pthread_t) { state.withLock { $0.thread = thread } }
 
-    func markExited() { state.withLock { $0.exited = true; $0.idle = false } }
+    func markExited() {
+        state.withLock {
+            $0.exited = true
+            $0.idle = false
+        }
+    }
 
     /// Marks the thread idle unless the server is stopping. Checked under the lock, so a
     /// concurrent `wakeIfIdle` either sees this thread idle or this thread sees the stop.

@@ -99,7 +99,8 @@ private final class Master {
                 )
                 // A worker that dies at once (bad config, Kafka unreachable at start) must not
                 // turn into a fork bomb: back off up to 5 s while it keeps dying young.
-                restartBackoff = lived < .seconds(2) ? min(max(restartBackoff * 2, .milliseconds(100)), .seconds(5)) : .zero
+                restartBackoff =
+                    lived < .seconds(2) ? min(max(restartBackoff * 2, .milliseconds(100)), .seconds(5)) : .zero
                 if restartBackoff > .zero {
                     let nanos = restartBackoff.components.attoseconds / 1_000_000_000
                     var pause = timespec(tv_sec: Int(restartBackoff.components.seconds), tv_nsec: Int(nanos))

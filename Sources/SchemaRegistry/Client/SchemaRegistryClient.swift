@@ -112,7 +112,11 @@ public final class SchemaRegistryClient: Sendable, CustomStringConvertible {
         RegistryClientError(message: "schema registry at \(baseURL.absoluteString) sent an unexpected answer")
     }
 
-    private func call(_ method: String, _ path: [String], body: [String: Any]? = nil) async throws
+    private func call(
+        _ method: String,
+        _ path: [String],
+        body: [String: Any]? = nil
+    ) async throws
         -> [String: Any]
     {
         guard let object = try await callAny(method, path, body: body) as? [String: Any] else { throw malformed() }
@@ -125,7 +129,11 @@ public final class SchemaRegistryClient: Sendable, CustomStringConvertible {
             // Subjects may hold '/' and other reserved characters: encode each segment whole.
             var allowed = CharacterSet.urlPathAllowed
             allowed.remove("/")
-            url = URL(string: url.absoluteString + "/" + (segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment)) ?? url
+            url =
+                URL(
+                    string: url.absoluteString + "/"
+                        + (segment.addingPercentEncoding(withAllowedCharacters: allowed) ?? segment)
+                ) ?? url
         }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = method

@@ -115,7 +115,10 @@ struct RegistryHandler: FastCGIHandler {
             }
         }
         guard let connection else {
-            return RegistryRouter.json(status: 500, ["error_code": 50001, "message": "Error in the backend data store"])
+            return RegistryRouter.json(
+                status: 500,
+                ["error_code": 50001, "message": "Error in the backend data store"]
+            )
         }
         let store = PostgresRegistryStore(connection: connection)
         let router = RegistryRouter(service: RegistryService(store: store, logger: logger))

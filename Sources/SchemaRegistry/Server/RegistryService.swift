@@ -62,7 +62,12 @@ public struct RegistryService {
 
     /// Finds the version of `subject` holding this schema.
     /// - Throws: 40401 for an unknown subject, 40403 when the schema is not under it.
-    public func lookup(subject: String, schema text: String, type: String?, hasReferences: Bool) throws
+    public func lookup(
+        subject: String,
+        schema text: String,
+        type: String?,
+        hasReferences: Bool
+    ) throws
         -> SubjectVersion
     {
         let schema = try parse(text, type: type, hasReferences: hasReferences)
@@ -113,7 +118,13 @@ public struct RegistryService {
 
     /// Tests a schema against one version (or, with `nil`, the versions the level names).
     /// - Returns: the reasons it is incompatible; empty when compatible.
-    public func check(subject: String, version number: Int?, all: Bool, schema text: String, type: String?)
+    public func check(
+        subject: String,
+        version number: Int?,
+        all: Bool,
+        schema text: String,
+        type: String?
+    )
         throws -> [String]
     {
         let schema = try parse(text, type: type, hasReferences: false)

@@ -91,7 +91,11 @@ public final class PostgresRegistryStore: RegistryStore {
         try Self.find(subject: subject, normalized: normalized, on: connection)
     }
 
-    private static func find(subject: String, normalized: String, on db: PostgresConnection) throws
+    private static func find(
+        subject: String,
+        normalized: String,
+        on db: PostgresConnection
+    ) throws
         -> SubjectVersion?
     {
         let rows = try db.query(
