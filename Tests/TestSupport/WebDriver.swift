@@ -1,8 +1,5 @@
 public import Foundation
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -65,9 +62,9 @@ public final class ChromeDriver: Sendable {
         let chromeDriver = ChromeDriver(url: "http://127.0.0.1:\(port)", pid: pid, root: root, browser: browser)
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let status = try? await HTTP.send("GET", "\(chromeDriver.url)/status", timeout: 2),
-                let value = (status.json as? [String: Any])?["value"] as? [String: Any],
-                value["ready"] as? Bool == true
+            if let status = try? await LoopbackHTTP.send("GET", "\(chromeDriver.url)/status", body: nil, timeout: 2),
+                let json = try? JSONSerialization.jsonObject(with: status.body) as? [String: Any],
+                (json["value"] as? [String: Any])?["ready"] as? Bool == true
             {
                 return chromeDriver
             }
@@ -378,18 +375,14 @@ public struct WebDriverSession: Sendable {
     /// Sends one command; returns the answer's `value`, or throws the WebDriver error.
     static func command(_ method: String, _ url: String, _ body: Any?, timeout: TimeInterval) async throws -> Any? {
         let data = try body.map { try JSONSerialization.data(withJSONObject: $0) }
-        let answer = try await HTTP.send(
-            method,
-            url,
-            body: data,
-            headers: data == nil ? [:] : ["Content-Type": "application/json"],
-            timeout: timeout
-        )
-        let value = (answer.json as? [String: Any])?["value"]
+        let answer = try await LoopbackHTTP.send(method, url, body: data, timeout: timeout)
+        let json = try? JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed)
+        let value = (json as? [String: Any])?["value"]
         guard answer.status == 200 else {
             let details = value as? [String: Any]
+            let text = details?["message"] as? String ?? String(decoding: answer.body.prefix(500), as: UTF8.self)
             throw WebDriverError(
-                message: "\(method) \(url): \(answer.status) \(details?["message"] as? String ?? answer.text)",
+                message: "\(method) \(url): \(answer.status) \(text)",
                 code: details?["error"] as? String
             )
         }
@@ -407,4 +400,98 @@ public struct WebDriverError: Error, CustomStringConvertible {
         self.code = code
     }
     public var description: String { message }
+}
+
+/// Just enough HTTP/1.1 to talk to chromedriver on loopback.
+///
+/// Not URLSession: chromedriver writes header lines without a space after the colon
+/// (`Content-Length:249`), which RFC 9110 allows but FoundationNetworking on Linux rejects
+/// ("Failed writing header", NSURLErrorDomain -1) until swift-corelibs-foundation#5527.
+/// Blocking sockets with timeouts, run on a Dispatch queue rather than the cooperative pool.
+enum LoopbackHTTP {
+    struct Answer {
+        let status: Int
+        let body: Data
+    }
+
+    static func send(_ method: String, _ url: String, body: Data?, timeout: TimeInterval) async throws -> Answer {
+        guard let components = URLComponents(string: url), let port = components.port,
+            components.host == "127.0.0.1"
+        else { throw WebDriverError(message: "not a loopback URL: \(url)") }
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        var request = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        request += "Accept: application/json\r\n"
+        if let body {
+            request += "Content-Type: application/json; charset=utf-8\r\nContent-Length: \(body.count)\r\n"
+        }
+        let bytes = Array((request + "\r\n").utf8) + Array(body ?? Data())
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try exchange(bytes, port: UInt16(port), timeout: timeout) })
+            }
+        }
+    }
+
+    private static func exchange(_ request: [UInt8], port: UInt16, timeout: TimeInterval) throws -> Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw WebDriverError(message: "socket: errno \(errno)") }
+        defer { close(fd) }
+        var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else { throw WebDriverError(message: "connect 127.0.0.1:\(port): errno \(errno)") }
+        var sent = 0
+        while sent < request.count {
+            let count = request[sent...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            guard count > 0 else { throw WebDriverError(message: "send to 127.0.0.1:\(port): errno \(errno)") }
+            sent += count
+        }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var expected: Int?  // header length + Content-Length, once the header is in
+        while expected.map({ response.count < $0 }) ?? true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count == 0 { break }
+            guard count > 0 else {
+                throw WebDriverError(message: "no answer from 127.0.0.1:\(port) within \(timeout) s (errno \(errno))")
+            }
+            response += buffer[0..<count]
+            if expected == nil, let end = headerEnd(response) {
+                let header = String(decoding: response[0..<end], as: UTF8.self).lowercased()
+                let length = header.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) }
+                expected = length.map { end + 4 + $0 } ?? Int.max
+            }
+        }
+        guard let end = headerEnd(response) else {
+            throw WebDriverError(message: "incomplete HTTP answer from 127.0.0.1:\(port)")
+        }
+        let statusLine = String(decoding: response[0..<end], as: UTF8.self).prefix { $0 != "\r" }
+        let parts = statusLine.split(separator: " ")
+        guard parts.count >= 2, let status = Int(parts[1]) else {
+            throw WebDriverError(message: "bad HTTP status line from 127.0.0.1:\(port): \(statusLine)")
+        }
+        return Answer(status: status, body: Data(response[(end + 4)...]))
+    }
+
+    /// The index of the blank line ending the header, if it arrived.
+    private static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 4 else { return nil }
+        for index in 0...(bytes.count - 4)
+        where bytes[index] == 13 && bytes[index + 1] == 10 && bytes[index + 2] == 13 && bytes[index + 3] == 10 {
+            return index
+        }
+        return nil
+    }
 }
