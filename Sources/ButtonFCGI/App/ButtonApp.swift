@@ -99,7 +99,11 @@ public enum ButtonApp {
         )
         let server = FastCGIServer(
             listenFD: listenFD,
-            configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 4096),
+            configuration: FastCGIServerConfiguration(
+                threads: configuration.threads,
+                maxBodyBytes: 4096,
+                requestThreadNice: Int32(ProcessInfo.processInfo.environment["BUTTON_REQUEST_NICE"].flatMap { Int($0) } ?? 0)
+            ),
             logger: logger
         )
         try server.run { _ in ClosureHandler { service.handle($0) } }

@@ -30,8 +30,10 @@ public final class KafkaMockCluster: @unchecked Sendable {
             )
         }
         // The cluster needs a client handle to live in; a producer with no brokers of its own
-        // never connects anywhere.
-        let conf = try KafkaConfiguration().makeNativeConfiguration()
+        // never connects anywhere. The mock's connections take this handle's socket settings:
+        // without TCP_NODELAY a response written while the previous one is unacknowledged
+        // waits for the client's delayed ACK (40 ms on Linux).
+        let conf = try KafkaConfiguration(["socket.nagle.disable": "true"]).makeNativeConfiguration()
         client = try KafkaClient(type: RD_KAFKA_PRODUCER, conf: conf, logger: logger)
         guard let cluster = rd_kafka_mock_cluster_new(client.handle, count) else {
             throw KafkaError(code: .other, message: "could not start a mock cluster with \(brokers) brokers")
