@@ -31,6 +31,10 @@ public enum ButtonApp {
         _ = try configuration.geolocation.makeGeolocator()
         let schemaID = try registerSchema(configuration: configuration, logger: logger)
         setenv(schemaIDVariable, String(schemaID), 1)
+        // glibc gives busy threads malloc arenas of their own (up to 8 per core); the request
+        // threads allocate little, and two arenas keep a worker's resident memory down. Read
+        // by glibc when a worker starts; an operator's own setting wins.
+        setenv("MALLOC_ARENA_MAX", "2", 0)
         logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
         try WorkerPool.runMaster(
             address: configuration.listen,
@@ -99,11 +103,7 @@ public enum ButtonApp {
         )
         let server = FastCGIServer(
             listenFD: listenFD,
-            configuration: FastCGIServerConfiguration(
-                threads: configuration.threads,
-                maxBodyBytes: 4096,
-                requestThreadNice: Int32(ProcessInfo.processInfo.environment["BUTTON_REQUEST_NICE"].flatMap { Int($0) } ?? 0)
-            ),
+            configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 4096),
             logger: logger
         )
         try server.run { _ in ClosureHandler { service.handle($0) } }

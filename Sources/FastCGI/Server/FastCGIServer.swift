@@ -12,16 +12,13 @@ public struct FastCGIServerConfiguration: Sendable {
     public var threads: Int
     /// Largest request body read into memory; larger bodies are drained and flagged.
     public var maxBodyBytes: Int
-    /// Nice value added to the request threads (0 leaves them as they are).
-    public var requestThreadNice: Int32
 
     /// - Parameters:
     ///   - threads: request threads (default 16).
     ///   - maxBodyBytes: body limit (default 64 KiB).
-    public init(threads: Int = 16, maxBodyBytes: Int = 64 * 1024, requestThreadNice: Int32 = 0) {
+    public init(threads: Int = 16, maxBodyBytes: Int = 64 * 1024) {
         self.threads = max(1, threads)
         self.maxBodyBytes = max(0, maxBodyBytes)
-        self.requestThreadNice = min(19, max(0, requestThreadNice))
     }
 }
 
@@ -169,13 +166,6 @@ public final class FastCGIServer: Sendable {
         }
         let slot = slots[index]
         slot.setThread(pthread_self())
-        if configuration.requestThreadNice != 0 {
-            // On Linux a nice value belongs to a thread, and `who: 0` means the calling one.
-            // Lowering the request threads lets the process's few latency-critical threads
-            // (librdkafka's broker and delivery-report threads) run first when the CPU is
-            // saturated.
-            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, configuration.requestThreadNice)
-        }
         defer { slot.markExited() }
         while !isStopping {
             // A kept-alive connection is where Accept blocks next; stop() may close it.
