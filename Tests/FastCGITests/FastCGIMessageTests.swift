@@ -33,9 +33,16 @@ import Testing
 
 @Suite struct FastCGIResponseTests {
     @Test func serializesStatusHeadersAndBody() {
-        let response = FastCGIResponse(status: 503, contentType: "text/html", body: "<p>busy</p>", headers: [("Retry-After", "5")])
+        let response = FastCGIResponse(
+            status: 503,
+            contentType: "text/html",
+            body: "<p>busy</p>",
+            headers: [("Retry-After", "5")]
+        )
         let text = String(decoding: response.serialized, as: UTF8.self)
-        #expect(text == "Status: 503 Service Unavailable\r\nContent-Type: text/html\r\nRetry-After: 5\r\n\r\n<p>busy</p>")
+        #expect(
+            text == "Status: 503 Service Unavailable\r\nContent-Type: text/html\r\nRetry-After: 5\r\n\r\n<p>busy</p>"
+        )
         #expect(response.header("retry-after") == "5")
     }
 

@@ -24,9 +24,17 @@ import Testing
         Case(name: "invalid UTF-8 in a header", arguments: ["-X", "POST", "-H", "@ODD", "/api/press"], status: 400),
         // A cookie is the browser's to mangle: a fresh session, not an error (a plain form
         // post, so the answer is the redirect back to the page).
-        Case(name: "invalid UTF-8 in the cookie", arguments: ["-X", "POST", "-H", "@ODDCOOKIE", "/api/press"], status: 303),
+        Case(
+            name: "invalid UTF-8 in the cookie",
+            arguments: ["-X", "POST", "-H", "@ODDCOOKIE", "/api/press"],
+            status: 303
+        ),
         Case(name: "header too large", arguments: ["-X", "POST", "-H", "Cookie: x=HUGE", "/api/press"], status: 400),
-        Case(name: "garbage X-Forwarded-For", arguments: ["-X", "POST", "-H", "X-Forwarded-For: not-an-ip", "/api/enter"], status: 200),
+        Case(
+            name: "garbage X-Forwarded-For",
+            arguments: ["-X", "POST", "-H", "X-Forwarded-For: not-an-ip", "/api/enter"],
+            status: 200
+        ),
     ]
 
     @Test func badRequestsAreRefusedAndRecordNothing() async throws {
@@ -55,7 +63,9 @@ import Testing
                 } else if argument == "@ODDCOOKIE" {
                     arguments.append("@" + oddCookie.path)
                 } else {
-                    arguments.append(argument.replacingOccurrences(of: "HUGE", with: String(repeating: "h", count: 20_000)))
+                    arguments.append(
+                        argument.replacingOccurrences(of: "HUGE", with: String(repeating: "h", count: 20_000))
+                    )
                 }
             }
             let (status, body) = try Self.curl(arguments)

@@ -5,11 +5,13 @@ import Testing
 /// City-level geolocation through nginx: the workers restarted with a city-level `.mmdb`
 /// (the fixture written by Tests/GeolocationTests/Fixtures/make-fixture.pl), then put back.
 @Suite(.serialized) struct CityGeolocationExclusiveTests {
-    @Test(arguments: [[
-        ("81.2.69.160", "GB", "England", "London"),
-        ("175.16.199.10", "CN", "Jilin", "Changchun"),
-        ("2a02:ec0::1", "SE", "Östergötland", "Linköping"),
-    ]])
+    @Test(arguments: [
+        [
+            ("81.2.69.160", "GB", "England", "London"),
+            ("175.16.199.10", "CN", "Jilin", "Changchun"),
+            ("2a02:ec0::1", "SE", "Östergötland", "Linköping"),
+        ]
+    ])
     func citiesLandInTheirEvents(_ cases: [(String, String, String, String)]) async throws {
         let stack = try PressStack()
         let fixture = StackEnv.packageRoot.appendingPathComponent("Tests/GeolocationTests/Fixtures/city-fixture.mmdb")

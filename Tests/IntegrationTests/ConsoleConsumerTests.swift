@@ -22,8 +22,15 @@ import Testing
         let session = UUID()
         func event(_ action: PressAction, _ country: String, _ micros: Int64) -> PressEvent {
             PressEvent(
-                sessionID: session, timestamp: micros, action: action, countryName: country == "JP" ? "Japan" : "Germany",
-                countryCode: country, subdivisionName: "", subdivisionCode: "", cityName: "", cohort: 0
+                sessionID: session,
+                timestamp: micros,
+                action: action,
+                countryName: country == "JP" ? "Japan" : "Germany",
+                countryCode: country,
+                subdivisionName: "",
+                subdivisionCode: "",
+                cityName: "",
+                cohort: 0
             )
         }
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: bootstrap))
@@ -35,7 +42,11 @@ import Testing
             event(.pressButton, "JP", 1_780_000_001_000_000).encoded(schemaID: Int32(schemaID)),
         ]
         for value in values {
-            let delivery = try producer.send(topic: topic, key: Array(session.uuidString.lowercased().utf8), value: value)
+            let delivery = try producer.send(
+                topic: topic,
+                key: Array(session.uuidString.lowercased().utf8),
+                value: value
+            )
             #expect(delivery.wait(timeout: .seconds(10)).isDelivered)
         }
         producer.close()
@@ -48,7 +59,10 @@ import Testing
         #expect(all.errors.contains("skipped partition 0 offset 1"), "\(all.errors)")
         #expect(all.errors.contains("skipped partition 0 offset 3"), "\(all.errors)")
 
-        let presses = try Self.consume(["--topic", topic, "--idle-ms", "1500", "--action", "PressButton", "--country", "jp"], env: env)
+        let presses = try Self.consume(
+            ["--topic", topic, "--idle-ms", "1500", "--action", "PressButton", "--country", "jp"],
+            env: env
+        )
         #expect(presses.lines.count == 1)
         #expect(presses.lines.first?.contains("Japan (JP)") == true)
 
@@ -57,12 +71,18 @@ import Testing
         #expect(bad.errors.contains("--action must be EnterPage or PressButton"))
     }
 
-    static func consume(_ arguments: [String], env: StackEnv) throws -> (status: Int32, lines: [String], errors: String) {
-        let binary = StackEnv.packageRoot.appendingPathComponent(".build/\(env.values["STACK_BUILD"] ?? "debug")/button-consume")
+    static func consume(_ arguments: [String], env: StackEnv) throws -> (status: Int32, lines: [String], errors: String)
+    {
+        let binary = StackEnv.packageRoot.appendingPathComponent(
+            ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-consume"
+        )
         let result = try Command.run(
             binary.path,
             arguments,
-            environment: ["KAFKA_BOOTSTRAP": try env.require("KAFKA_BOOTSTRAP"), "SCHEMA_REGISTRY_URL": try env.require("SCHEMA_REGISTRY_URL")]
+            environment: [
+                "KAFKA_BOOTSTRAP": try env.require("KAFKA_BOOTSTRAP"),
+                "SCHEMA_REGISTRY_URL": try env.require("SCHEMA_REGISTRY_URL"),
+            ]
         )
         return (result.status, result.output.split(separator: "\n").map(String.init), result.errors)
     }

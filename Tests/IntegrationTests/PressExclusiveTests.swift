@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import LocalBroker
 import Session
+import Synchronization
 import TestSupport
 import Testing
 
@@ -97,8 +97,12 @@ import Glibc
     }
 
     @Test func aKilledWorkerIsReplacedAndServiceContinues() async throws {
-        let master = try #require(Int32(try String(contentsOfFile: "\(stack.runDir)/pids/workers.pid", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let master = try #require(
+            Int32(
+                try String(contentsOfFile: "\(stack.runDir)/pids/workers.pid", encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            )
+        )
         let workers = Self.children(of: master)
         try #require(workers.count >= 1)
         let victim = workers[0]
@@ -123,10 +127,10 @@ import Glibc
         let mark = try stack.mark()
         let script = FileManager.default.temporaryDirectory.appendingPathComponent("press-\(UUID().uuidString).lua")
         try """
-            wrk.method = "POST"
-            wrk.headers["HX-Request"] = "true"
-            wrk.headers["X-Forwarded-For"] = "193.0.6.139"
-            """.write(to: script, atomically: true, encoding: .utf8)
+        wrk.method = "POST"
+        wrk.headers["HX-Request"] = "true"
+        wrk.headers["X-Forwarded-For"] = "193.0.6.139"
+        """.write(to: script, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: script) }
         let output = try Self.run(
             "/usr/bin/wrk",

@@ -63,7 +63,9 @@ struct PressStack {
         let enter = try await client.post("/api/enter")
         #expect(enter.status == 200)
         let setCookie = try #require(enter.header("Set-Cookie"))
-        #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Max-Age=3600"))
+        #expect(
+            setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Max-Age=3600")
+        )
         #expect(!setCookie.contains("Secure"), "no TLS in the local stack")
         var lines: Set<String> = []
         for _ in 0..<3 {
@@ -92,10 +94,12 @@ struct PressStack {
             #expect((event["country_code"] as? String)?.count == 2)
             #expect(event["country_name"] as? String == session.countryName)
             for field in ["subdivision_name", "subdivision_code", "city_name"] { #expect(event[field] is String) }
-            #expect(Set(event.keys) == [
-                "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
-                "subdivision_code", "city_name", "cohort", "_schema_id",
-            ])
+            #expect(
+                Set(event.keys) == [
+                    "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
+                    "subdivision_code", "city_name", "cohort", "_schema_id",
+                ]
+            )
         }
         let registered = try await HTTP.send("GET", "\(stack.registry)/subjects/button_presses-value/versions/latest")
         #expect((registered.json as? [String: Any])?["id"] as? Int == events.first?["_schema_id"] as? Int)
@@ -129,7 +133,10 @@ struct PressStack {
         let raw = try stack.messages(since: mark, sessions: [session.id], expected: 3)
         let needle = Array(address.utf8)
         for message in raw {
-            #expect(!(message.value + Array((message.key ?? "").utf8)).contains(needle), "the address is in a Kafka message")
+            #expect(
+                !(message.value + Array((message.key ?? "").utf8)).contains(needle),
+                "the address is in a Kafka message"
+            )
         }
         for answer in client.answers {
             #expect(!answer.text.contains(address))
@@ -143,7 +150,9 @@ struct PressStack {
         let octets: [UInt8] = address.split(separator: ".").compactMap { UInt8($0) }
         for part in cookieBytes {
             #expect(part.range(of: Data(needle)) == nil, "the address is in the cookie")
-            if octets.count == 4 { #expect(part.range(of: Data(octets)) == nil, "the address is in the cookie, binary") }
+            if octets.count == 4 {
+                #expect(part.range(of: Data(octets)) == nil, "the address is in the cookie, binary")
+            }
         }
         #expect(StackFiles.filesContaining(address, runDir: stack.runDir).isEmpty, "the address is in a log file")
     }

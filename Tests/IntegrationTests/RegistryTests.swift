@@ -23,7 +23,10 @@ import Testing
     @Test func clientRoundTripThroughEveryReadEndpoint() async throws {
         let subject = Self.unique("client") + "-value"
         let v1 = Self.record("E", "{\"name\":\"a\",\"type\":\"int\"}")
-        let v2 = Self.record("E", "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\",\"default\":\"\"}")
+        let v2 = Self.record(
+            "E",
+            "{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"b\",\"type\":\"string\",\"default\":\"\"}"
+        )
         let id1 = try await client.register(subject: subject, schema: v1)
         #expect(try await client.register(subject: subject, schema: v1) == id1)
         #expect(try await client.isCompatible(subject: subject, schema: v2))
@@ -60,16 +63,18 @@ import Testing
         _ = try await client.register(subject: subject, schema: breaking)
     }
 
-    @Test(arguments: [
-        ("POST", "/subjects/S/versions", "{oops", 400, 400),
-        ("POST", "/subjects/S/versions", "{\"schema\":\"{\\\"type\\\":\\\"record\\\"}\"}", 422, 42201),
-        ("GET", "/subjects/no-such-subject/versions", nil, 404, 40401),
-        ("GET", "/subjects/S/versions/77", nil, 404, 40402),
-        ("GET", "/subjects/S/versions/zero", nil, 422, 42202),
-        ("GET", "/schemas/ids/2147483647", nil, 404, 40403),
-        ("PUT", "/config", "{\"compatibility\":\"MAYBE\"}", 422, 42203),
-        ("GET", "/no/such/endpoint", nil, 404, 404),
-    ] as [(String, String, String?, Int, Int)])
+    @Test(
+        arguments: [
+            ("POST", "/subjects/S/versions", "{oops", 400, 400),
+            ("POST", "/subjects/S/versions", "{\"schema\":\"{\\\"type\\\":\\\"record\\\"}\"}", 422, 42201),
+            ("GET", "/subjects/no-such-subject/versions", nil, 404, 40401),
+            ("GET", "/subjects/S/versions/77", nil, 404, 40402),
+            ("GET", "/subjects/S/versions/zero", nil, 422, 42202),
+            ("GET", "/schemas/ids/2147483647", nil, 404, 40403),
+            ("PUT", "/config", "{\"compatibility\":\"MAYBE\"}", 422, 42203),
+            ("GET", "/no/such/endpoint", nil, 404, 404),
+        ] as [(String, String, String?, Int, Int)]
+    )
     func errorsThroughNginx(method: String, path: String, body: String?, status: Int, code: Int) async throws {
         let subject = Self.unique("err")
         _ = try await client.register(subject: subject, schema: "\"string\"")
@@ -91,7 +96,9 @@ import Testing
         let schemas = (0..<12).map { Self.record("E\($0 % 4)", "{\"name\":\"a\",\"type\":\"int\"}") }
         let ids = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
             for (index, schema) in schemas.enumerated() {
-                group.addTask { (index, try await SchemaRegistryClient(url: base).register(subject: subject, schema: schema)) }
+                group.addTask {
+                    (index, try await SchemaRegistryClient(url: base).register(subject: subject, schema: schema))
+                }
             }
             var result: [Int: Int] = [:]
             for try await (index, id) in group { result[index] = id }

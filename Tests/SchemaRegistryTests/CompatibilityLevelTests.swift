@@ -18,9 +18,24 @@ import Testing
     static let forwardOnly: Set<String> = ["NONE", "FORWARD", "FORWARD_TRANSITIVE"]
 
     static let cases: [Case] = [
-        Case(name: "workshop v1 → v2 adds a defaulted field", old: Fixtures.pressV1, new: Fixtures.pressV2, allowed: all),
-        Case(name: "adds a field without default", old: Fixtures.pressV1, new: Fixtures.pressNoDefault, allowed: forwardOnly),
-        Case(name: "drops a field without default", old: Fixtures.pressV1, new: Fixtures.pressDropped, allowed: backwardOnly),
+        Case(
+            name: "workshop v1 → v2 adds a defaulted field",
+            old: Fixtures.pressV1,
+            new: Fixtures.pressV2,
+            allowed: all
+        ),
+        Case(
+            name: "adds a field without default",
+            old: Fixtures.pressV1,
+            new: Fixtures.pressNoDefault,
+            allowed: forwardOnly
+        ),
+        Case(
+            name: "drops a field without default",
+            old: Fixtures.pressV1,
+            new: Fixtures.pressDropped,
+            allowed: backwardOnly
+        ),
         Case(
             name: "int widened to long",
             old: Fixtures.record("{\"name\":\"n\",\"type\":\"int\"}"),
@@ -48,7 +63,9 @@ import Testing
         Case(
             name: "enum symbol added",
             old: Fixtures.record("{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]}}"),
-            new: Fixtures.record("{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}}"),
+            new: Fixtures.record(
+                "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]}}"
+            ),
             allowed: backwardOnly
         ),
         Case(

@@ -59,7 +59,9 @@ struct TestRegistry {
             body: bytes
         )
         let response = router.handle(request)
-        return (response.status, try? JSONSerialization.jsonObject(with: Data(response.body), options: .fragmentsAllowed))
+        return (
+            response.status, try? JSONSerialization.jsonObject(with: Data(response.body), options: .fragmentsAllowed)
+        )
     }
 
     @discardableResult

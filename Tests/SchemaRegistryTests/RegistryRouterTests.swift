@@ -54,32 +54,34 @@ import Testing
         #expect(registry.call("GET", "/subjects").json as? [String] == ["a/b c"])
     }
 
-    @Test(arguments: [
-        ("GET", "/subjects/missing/versions", nil, 404, 40401),
-        ("GET", "/subjects/missing/versions/1", nil, 404, 40401),
-        ("GET", "/subjects/s/versions/9", nil, 404, 40402),
-        ("GET", "/subjects/s/versions/0", nil, 422, 42202),
-        ("GET", "/subjects/s/versions/abc", nil, 422, 42202),
-        ("GET", "/subjects/s/versions/99999999999", nil, 422, 42202),
-        ("GET", "/schemas/ids/999", nil, 404, 40403),
-        ("GET", "/schemas/ids/abc", nil, 404, 40403),
-        ("POST", "/subjects/s", "{\"schema\":\"\\\"int\\\"\"}", 404, 40403),
-        ("POST", "/subjects/missing", "{\"schema\":\"\\\"int\\\"\"}", 404, 40401),
-        ("POST", "/subjects/s/versions", "{not json", 400, 400),
-        ("POST", "/subjects/s/versions", "", 400, 400),
-        ("POST", "/subjects/s/versions", "[1,2]", 422, 422),
-        ("POST", "/subjects/s/versions", "{\"schemma\":\"x\"}", 422, 422),
-        ("POST", "/subjects/s/versions", "{\"schema\":\"{\\\"type\\\":\\\"nope\\\"}\"}", 422, 42201),
-        ("POST", "/subjects/s/versions", "{\"schema\":\"not json at all\"}", 422, 42201),
-        ("POST", "/subjects/s/versions", "{\"schema\":\"\\\"int\\\"\",\"schemaType\":\"PROTOBUF\"}", 422, 42201),
-        ("PUT", "/config", "{\"compatibility\":\"SOMETIMES\"}", 422, 42203),
-        ("GET", "/config/s", nil, 404, 40408),
-        ("DELETE", "/config/s", nil, 404, 40408),
-        ("GET", "/nowhere", nil, 404, 404),
-        ("DELETE", "/subjects", nil, 405, 405),
-        ("POST", "/compatibility/subjects/missing/versions/latest", "{\"schema\":\"\\\"int\\\"\"}", 404, 40401),
-        ("POST", "/compatibility/subjects/s/versions/7", "{\"schema\":\"\\\"int\\\"\"}", 404, 40402),
-    ] as [(String, String, String?, Int, Int)])
+    @Test(
+        arguments: [
+            ("GET", "/subjects/missing/versions", nil, 404, 40401),
+            ("GET", "/subjects/missing/versions/1", nil, 404, 40401),
+            ("GET", "/subjects/s/versions/9", nil, 404, 40402),
+            ("GET", "/subjects/s/versions/0", nil, 422, 42202),
+            ("GET", "/subjects/s/versions/abc", nil, 422, 42202),
+            ("GET", "/subjects/s/versions/99999999999", nil, 422, 42202),
+            ("GET", "/schemas/ids/999", nil, 404, 40403),
+            ("GET", "/schemas/ids/abc", nil, 404, 40403),
+            ("POST", "/subjects/s", "{\"schema\":\"\\\"int\\\"\"}", 404, 40403),
+            ("POST", "/subjects/missing", "{\"schema\":\"\\\"int\\\"\"}", 404, 40401),
+            ("POST", "/subjects/s/versions", "{not json", 400, 400),
+            ("POST", "/subjects/s/versions", "", 400, 400),
+            ("POST", "/subjects/s/versions", "[1,2]", 422, 422),
+            ("POST", "/subjects/s/versions", "{\"schemma\":\"x\"}", 422, 422),
+            ("POST", "/subjects/s/versions", "{\"schema\":\"{\\\"type\\\":\\\"nope\\\"}\"}", 422, 42201),
+            ("POST", "/subjects/s/versions", "{\"schema\":\"not json at all\"}", 422, 42201),
+            ("POST", "/subjects/s/versions", "{\"schema\":\"\\\"int\\\"\",\"schemaType\":\"PROTOBUF\"}", 422, 42201),
+            ("PUT", "/config", "{\"compatibility\":\"SOMETIMES\"}", 422, 42203),
+            ("GET", "/config/s", nil, 404, 40408),
+            ("DELETE", "/config/s", nil, 404, 40408),
+            ("GET", "/nowhere", nil, 404, 404),
+            ("DELETE", "/subjects", nil, 405, 405),
+            ("POST", "/compatibility/subjects/missing/versions/latest", "{\"schema\":\"\\\"int\\\"\"}", 404, 40401),
+            ("POST", "/compatibility/subjects/s/versions/7", "{\"schema\":\"\\\"int\\\"\"}", 404, 40402),
+        ] as [(String, String, String?, Int, Int)]
+    )
     func errorsHaveConfluentShape(method: String, uri: String, body: String?, status: Int, code: Int) {
         let registry = TestRegistry()
         registry.register("s", Fixtures.pressV1)

@@ -20,7 +20,11 @@ public final class PressClient: @unchecked Sendable {
 
     /// `POST /api/enter` (htmx) or `/api/press`, updating the cookie from `Set-Cookie`.
     @discardableResult
-    public func post(_ endpoint: String, htmx: Bool = true, extraHeaders: [String: String] = [:]) async throws
+    public func post(
+        _ endpoint: String,
+        htmx: Bool = true,
+        extraHeaders: [String: String] = [:]
+    ) async throws
         -> HTTP.Answer
     {
         var headers = extraHeaders

@@ -39,7 +39,11 @@ public struct TopicMark: Sendable {
 
     /// Messages appended since the mark whose key is one of `keys` (all when nil), waiting
     /// up to `timeout` for at least `expected` of them.
-    public func messages(keys: Set<String>? = nil, expected: Int = 0, timeout: Duration = .seconds(15)) throws
+    public func messages(
+        keys: Set<String>? = nil,
+        expected: Int = 0,
+        timeout: Duration = .seconds(15)
+    ) throws
         -> [Message]
     {
         let deadline = ContinuousClock.now + timeout
@@ -50,7 +54,9 @@ public struct TopicMark: Sendable {
                     "-b", bootstrap, "-C", "-t", topic, "-p", "\(partition)", "-o", "\(start)", "-e", "-q",
                     "-f", "%o|%K|%k|%S|%s",
                 ])
-                result += try Self.parse(raw, partition: partition).filter { keys == nil || keys?.contains($0.key ?? "") == true }
+                result += try Self.parse(raw, partition: partition).filter {
+                    keys == nil || keys?.contains($0.key ?? "") == true
+                }
             }
             if result.count >= expected || ContinuousClock.now > deadline { return result }
             Thread.sleep(forTimeInterval: 0.3)
