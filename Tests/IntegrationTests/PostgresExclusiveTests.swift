@@ -240,7 +240,7 @@ struct PostgresExclusiveTests {
                 try connection.execute("INSERT INTO \(table) VALUES (2)")
                 throw Inner()
             }
-            try connection.transaction { connection in
+            _ = try connection.transaction { connection in
                 try connection.execute("INSERT INTO \(table) VALUES (3)")
             }
         }

@@ -43,6 +43,7 @@ struct TestRegistry {
         service: RegistryService(store: InMemoryRegistryStore(), logger: Logger(label: "test"))
     )
 
+    @discardableResult
     func call(_ method: String, _ uri: String, _ body: Any? = nil) -> (status: Int, json: Any?) {
         var bytes: [UInt8] = []
         if let text = body as? String {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A position in a topic (each partition's end offset), and reading what came after it.
 ///

@@ -1,5 +1,5 @@
 import ButtonEvents
-public import FastCGI
+import FastCGI
 import Foundation
 import Geolocation
 import Kafka
