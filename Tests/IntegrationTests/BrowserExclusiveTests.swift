@@ -6,7 +6,11 @@ import Testing
 /// The page in a real browser: headless Chromium driven through chromedriver (W3C WebDriver),
 /// with JavaScript (htmx swaps fragments in place) and without (a plain form post answered
 /// with a redirect), each press checked in Kafka.
-@Suite struct BrowserTests {
+///
+/// Exclusive (run alone by scripts/test): its waits are async, and in the parallel pass other
+/// suites' blocking calls (Kafka polls, kcat, python) can hold both cooperative threads of a
+/// 2-core machine long enough for chromedriver's readiness check to time out.
+@Suite(.serialized) struct BrowserExclusiveTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
 
