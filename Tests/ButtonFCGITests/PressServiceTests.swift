@@ -25,8 +25,7 @@ final class FakePublisher: EventPublisher {
 final class FakeLocator: AddressLocator {
     private let lookups = Mutex(0)
     var count: Int { lookups.withLock { $0 } }
-    func locate(remoteAddress: String, sessionSeed: UInt64) -> Location? {
-        guard IPAddress(remoteAddress) != nil else { return nil }
+    func locate(_ address: IPAddress, sessionSeed: UInt64) -> Location {
         lookups.withLock { $0 += 1 }
         return Location(countryName: "Germany", countryCode: "DE", subdivisionName: "Berlin", subdivisionCode: "BE")
     }

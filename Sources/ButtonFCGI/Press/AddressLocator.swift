@@ -3,11 +3,11 @@ public import Geolocation
 /// Turns the client address into a place, once per session. The address is used here
 /// and nowhere else; only the place leaves.
 public protocol AddressLocator: Sendable {
-    /// The place for `remoteAddress`, or nil when it is not an IP address.
+    /// The place for the client's address.
     /// - Parameters:
-    ///   - remoteAddress: nginx's `REMOTE_ADDR`.
+    ///   - address: nginx's `REMOTE_ADDR`, parsed.
     ///   - sessionSeed: random per session; picks the fake place in fake-location mode.
-    func locate(remoteAddress: String, sessionSeed: UInt64) -> Location?
+    func locate(_ address: IPAddress, sessionSeed: UInt64) -> Location
 }
 
 /// Offline geolocation, with optional fake places for loopback and private clients.
@@ -24,8 +24,7 @@ public struct GeoAddressLocator: AddressLocator {
         self.fake = fakeLocations
     }
 
-    public func locate(remoteAddress: String, sessionSeed: UInt64) -> Location? {
-        guard let address = IPAddress(remoteAddress) else { return nil }
+    public func locate(_ address: IPAddress, sessionSeed: UInt64) -> Location {
         if address.isPublic { return geolocator.locate(address) }
         return fake?.pick(sessionSeed: sessionSeed) ?? .unknown
     }

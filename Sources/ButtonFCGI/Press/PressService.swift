@@ -100,21 +100,18 @@ public struct PressService: Sendable {
     private func record(_ action: PressAction, _ request: FastCGIRequest) -> FastCGIResponse {
         let now = clock()
         let seconds = now / 1_000_000
+        // Every request must carry an address, even when the cookie makes locating it
+        // unnecessary; parsed once, before any cookie cryptography.
+        guard let address = request["REMOTE_ADDR"].flatMap(IPAddress.init) else {
+            return PressPage.clientError(400, "Your client address could not be read.")
+        }
         var session: Session
         if let existing = codec.session(fromCookieHeader: request["HTTP_COOKIE"], now: seconds) {
             session = existing
-            // The address must still be an address, even when the cookie makes it unnecessary.
-            guard let address = request["REMOTE_ADDR"], IPAddress(address) != nil else {
-                return PressPage.clientError(400, "Your client address could not be read.")
-            }
         } else {
             let id = UUID()
             let seed = withUnsafeBytes(of: id.uuid) { $0.loadUnaligned(as: UInt64.self) }
-            guard let address = request["REMOTE_ADDR"],
-                let place = locator.locate(remoteAddress: address, sessionSeed: seed)
-            else {
-                return PressPage.clientError(400, "Your client address could not be read.")
-            }
+            let place = locator.locate(address, sessionSeed: seed)
             session = Session(
                 id: id,
                 cohort: Int32.random(in: 0..<settings.cohorts),

@@ -166,6 +166,8 @@ public final class FastCGIServer: Sendable {
         }
         let slot = slots[index]
         slot.setThread(pthread_self())
+        // One read buffer per thread, reused for every request's body.
+        var buffer = [CChar](repeating: 0, count: 16 * 1024)
         defer { slot.markExited() }
         while !isStopping {
             // A kept-alive connection is where Accept blocks next; stop() may close it.
@@ -176,14 +178,14 @@ public final class FastCGIServer: Sendable {
                 if isStopping { break }
                 continue
             }
-            let message = readRequest(request)
+            let message = readRequest(request, buffer: &buffer)
             let response = handler.handle(message)
             write(response, to: request)
             FCGX_Finish_r(request)
         }
     }
 
-    private func readRequest(_ request: UnsafeMutablePointer<FCGX_Request>) -> FastCGIRequest {
+    private func readRequest(_ request: UnsafeMutablePointer<FCGX_Request>, buffer: inout [CChar]) -> FastCGIRequest {
         var params: [(name: String, value: [UInt8])] = []
         if var cursor = request.pointee.envp {
             while let entry = cursor.pointee {
@@ -199,7 +201,6 @@ public final class FastCGIServer: Sendable {
         let limit = configuration.maxBodyBytes
         var body: [UInt8] = []
         var tooLarge = false
-        var buffer = [CChar](repeating: 0, count: 16 * 1024)
         while true {
             let count = buffer.withUnsafeMutableBufferPointer {
                 FCGX_GetStr($0.baseAddress, Int32($0.count), request.pointee.in)

@@ -3,10 +3,11 @@
 /// IPv4-mapped IPv6 addresses (`::ffff:192.0.2.1`, what a dual-stack socket reports for an IPv4
 /// client) are stored as the IPv4 address they carry, so both spellings compare equal.
 ///
-/// A client address is personal data: `description` does not reveal it, so interpolating an
-/// `IPAddress` into a log line or an error message is harmless. `canonicalText` is the explicit
-/// way to get the text, for handing to a lookup.
-public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+/// A client address is personal data and must never reach a log, an error or storage. As a
+/// safety net, `description` and `debugDescription` name only the family, so an address
+/// interpolated or dumped by mistake does not leak. `canonicalText` is the explicit way to
+/// get the text, for handing to a lookup.
+public struct IPAddress: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
     enum Storage: Hashable {
         case v4(UInt32)
         /// The 128 bits as two big-endian halves.
@@ -68,6 +69,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// A redacted description that says only the family.
     public var description: String { isIPv4 ? "IPv4 address (redacted)" : "IPv6 address (redacted)" }
+
+    /// Redacted too: `String(reflecting:)` and `dump` would otherwise print the stored bits.
+    public var debugDescription: String { description }
 }
 
 extension IPAddress {

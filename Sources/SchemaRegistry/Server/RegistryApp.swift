@@ -103,25 +103,22 @@ struct RegistryHandler: FastCGIHandler {
     }
 
     mutating func handle(_ request: FastCGIRequest) -> FastCGIResponse {
-        if connection == nil {
-            do {
-                connection = try PostgresConnection(dsn: dsn, logger: logger)
-            } catch {
-                logger.error("registry cannot reach PostgreSQL", metadata: ["error": "\(error)"])
-                return RegistryRouter.json(
-                    status: 500,
-                    ["error_code": 50001, "message": "Error in the backend data store"]
-                )
-            }
-        }
-        guard let connection else {
-            return RegistryRouter.json(
-                status: 500,
-                ["error_code": 50001, "message": "Error in the backend data store"]
-            )
-        }
+        guard let connection = openConnection() else { return RegistryRouter.response(for: .storeFailed()) }
         let store = PostgresRegistryStore(connection: connection)
         let router = RegistryRouter(service: RegistryService(store: store, logger: logger))
         return router.handle(request)
+    }
+
+    /// The thread's connection, opened now if it is not open yet; nil when PostgreSQL is out of reach.
+    private mutating func openConnection() -> PostgresConnection? {
+        if let connection { return connection }
+        do {
+            let opened = try PostgresConnection(dsn: dsn, logger: logger)
+            connection = opened
+            return opened
+        } catch {
+            logger.error("registry cannot reach PostgreSQL", metadata: ["error": "\(error)"])
+            return nil
+        }
     }
 }

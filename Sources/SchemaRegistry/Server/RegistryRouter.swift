@@ -20,10 +20,7 @@ public struct RegistryRouter {
             }
             return try route(request)
         } catch let error as RegistryError {
-            return Self.json(
-                status: error.status,
-                ["error_code": error.errorCode, "message": error.message]
-            )
+            return Self.response(for: error)
         } catch {
             return Self.json(status: 500, ["error_code": 500, "message": "Internal error"])
         }
@@ -149,6 +146,11 @@ public struct RegistryRouter {
         var answer: [String: Any] = ["is_compatible": reasons.isEmpty]
         if verbose { answer["messages"] = reasons }
         return json(status: 200, answer)
+    }
+
+    /// The Confluent-shaped answer for an error.
+    static func response(for error: RegistryError) -> FastCGIResponse {
+        json(status: error.status, ["error_code": error.errorCode, "message": error.message])
     }
 
     static func schemaID(_ text: String) throws -> Int {
