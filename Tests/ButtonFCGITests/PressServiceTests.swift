@@ -11,12 +11,18 @@ import Testing
 
 /// Records what would have gone to Kafka, and answers as told.
 final class FakePublisher: EventPublisher {
-    let outcome: PublishOutcome
+    private let answer: Mutex<PublishOutcome>
     private let sent = Mutex<[(key: [UInt8], value: [UInt8])]>([])
-    init(_ outcome: PublishOutcome = .acknowledged) { self.outcome = outcome }
+    init(_ outcome: PublishOutcome = .acknowledged) { answer = Mutex(outcome) }
+    /// What the next publishes answer; only acknowledged messages are kept, like Kafka.
+    var outcome: PublishOutcome {
+        get { answer.withLock { $0 } }
+        set { answer.withLock { $0 = newValue } }
+    }
     var messages: [(key: [UInt8], value: [UInt8])] { sent.withLock { $0 } }
     func publish(key: [UInt8], value: [UInt8], timeout: Duration) -> PublishOutcome {
-        sent.withLock { $0.append((key, value)) }
+        let outcome = self.outcome
+        if outcome == .acknowledged { sent.withLock { $0.append((key, value)) } }
         return outcome
     }
 }
@@ -106,6 +112,43 @@ final class FakeLocator: AddressLocator {
         #expect(response.status == 503)
         #expect(response.header("Retry-After") == "5")
         #expect(!String(decoding: response.body, as: UTF8.self).contains("down"), "no internals in the page")
+    }
+
+    /// Defect: a 503 carried a Set-Cookie whose press count went up, so the page counted
+    /// presses Kafka never got, and a new session's cookie named a session whose EnterPage
+    /// never reached Kafka.
+    @Test func aRefusedPressLeavesTheSessionAsItWas() throws {
+        let publisher = FakePublisher()
+        let press = service(publisher)
+        var cookie = try #require(Self.cookie(press.handle(request("POST", "/api/enter"))))
+        for _ in 0..<2 { cookie = try #require(Self.cookie(press.handle(request(cookie: cookie)))) }
+        publisher.outcome = .unavailable("broker down")
+        for _ in 0..<2 {
+            let refused = press.handle(request(cookie: cookie))
+            #expect(refused.status == 503)
+            #expect(refused.header("Set-Cookie") == nil, "a refused press must not change the session")
+        }
+        publisher.outcome = .acknowledged
+        let third = press.handle(request(cookie: cookie))
+        #expect(String(decoding: third.body, as: UTF8.self).contains("Presses this session: 3"))
+        let thirdCookie = try #require(Self.cookie(third))
+        let session = try #require(codec.open(Substring(thirdCookie), now: now / 1_000_000))
+        #expect(session.presses == 3)
+        #expect(publisher.messages.count == 4, "EnterPage and three acknowledged presses")
+    }
+
+    @Test func aRefusedFirstRequestSetsNoCookie() {
+        let publisher = FakePublisher(.unavailable("broker down"))
+        let refused = service(publisher).handle(request("POST", "/api/enter"))
+        #expect(refused.status == 503)
+        #expect(refused.header("Set-Cookie") == nil, "no cookie for a session Kafka never heard of")
+    }
+
+    @Test func theKeyIsTheLowercaseSessionID() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(PressService.key(id) == Array(id.uuidString.lowercased().utf8))
+        }
     }
 
     @Test(arguments: [

@@ -91,7 +91,7 @@ public enum ButtonApp {
         let service = PressService(
             codec: try SessionCookieCodec(secret: configuration.sessionSecret),
             locator: GeoAddressLocator(geolocator: geolocator, fakeLocations: fake),
-            publisher: KafkaEventPublisher(producer: producer, topic: configuration.topic),
+            publisher: try KafkaEventPublisher(producer: producer, topic: configuration.topic),
             schemaID: schemaID,
             settings: PressService.Settings(
                 ackTimeout: configuration.ackTimeout,

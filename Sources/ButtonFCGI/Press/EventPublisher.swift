@@ -18,24 +18,24 @@ public protocol EventPublisher: Sendable {
 /// Publishes to a Kafka topic and waits for the broker's acknowledgement.
 public struct KafkaEventPublisher: EventPublisher {
     let producer: KafkaProducer
-    let topic: String
+    let topic: KafkaTopic
 
     /// - Parameters:
     ///   - producer: the worker's producer.
     ///   - topic: the topic to produce to.
-    public init(producer: KafkaProducer, topic: String) {
+    /// - Throws: `KafkaError` when librdkafka refuses the topic name.
+    public init(producer: KafkaProducer, topic: String) throws {
         self.producer = producer
-        self.topic = topic
+        self.topic = try producer.topic(topic)
     }
 
     public func publish(key: [UInt8], value: [UInt8], timeout: Duration) -> PublishOutcome {
-        let delivery: KafkaDelivery
-        do {
-            delivery = try producer.send(topic: topic, key: key, value: value)
-        } catch {
-            return .unavailable("\(error)")
+        let result = key.withUnsafeBytes { key in
+            value.withUnsafeBytes { value in
+                producer.sendAndWait(to: topic, key: key, value: value, timeout: timeout)
+            }
         }
-        switch delivery.wait(timeout: timeout) {
+        switch result {
         case .delivered: return .acknowledged
         case let other: return .unavailable("\(other)")
         }

@@ -41,6 +41,8 @@ public struct PressService: Sendable {
     let settings: Settings
     let logger: Logger
     let clock: @Sendable () -> Int64
+    /// Refused events, counted, and logged at most once per interval during an outage.
+    public let refusals: RepeatedFailureLog
 
     /// - Parameters:
     ///   - codec: seals and opens session cookies.
@@ -50,6 +52,8 @@ public struct PressService: Sendable {
     ///   - settings: timeouts and cohorts.
     ///   - logger: request failures (never addresses or cookies).
     ///   - clock: microseconds since the epoch; injectable for tests.
+    ///   - refusals: how refused events are logged and counted; by default at most one line
+    ///     per 5 s on `logger`.
     public init(
         codec: SessionCookieCodec,
         locator: any AddressLocator,
@@ -57,7 +61,8 @@ public struct PressService: Sendable {
         schemaID: Int32,
         settings: Settings,
         logger: Logger,
-        clock: @escaping @Sendable () -> Int64 = PressService.microsecondsNow
+        clock: @escaping @Sendable () -> Int64 = PressService.microsecondsNow,
+        refusals: RepeatedFailureLog? = nil
     ) {
         self.codec = codec
         self.locator = locator
@@ -66,6 +71,31 @@ public struct PressService: Sendable {
         self.settings = settings
         self.logger = logger
         self.clock = clock
+        self.refusals =
+            refusals ?? RepeatedFailureLog("Kafka did not acknowledge events; answering 503", logger: logger)
+    }
+
+    /// The Kafka key: the session id as lowercase UUID text, written straight into bytes
+    /// (`uuidString.lowercased()` built two strings per press).
+    static func key(_ id: UUID) -> [UInt8] {
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeBytes(of: id.uuid) { raw in
+            [UInt8](unsafeUninitializedCapacity: 36) { buffer, count in
+                var out = 0
+                for (index, byte) in raw.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        buffer[out] = UInt8(ascii: "-")
+                        out += 1
+                    }
+                    digits.withUTF8Buffer { hex in
+                        buffer[out] = hex[Int(byte >> 4)]
+                        buffer[out + 1] = hex[Int(byte & 0x0F)]
+                    }
+                    out += 2
+                }
+                count = out
+            }
+        }
     }
 
     /// The current time in microseconds since the epoch, exact (no floating point).
@@ -123,6 +153,8 @@ public struct PressService: Sendable {
                 startedAt: seconds
             )
         }
+        // The session as it will be if Kafka takes the event; the client's cookie only
+        // changes once it has (a refused press must leave the session as it was).
         session.lastSeenAt = seconds
         if action == .pressButton { session.presses &+= 1 }
 
@@ -138,17 +170,17 @@ public struct PressService: Sendable {
             cohort: session.cohort
         )
         let htmx = request["HTTP_HX_REQUEST"] == "true"
+        let value = event.encoded(schemaID: schemaID)
+        switch publisher.publish(key: Self.key(session.id), value: value, timeout: settings.ackTimeout) {
+        case .acknowledged:
+            refusals.recordSuccess()
+        case .unavailable(let reason):
+            refusals.record(reason: reason)
+            // No Set-Cookie: the client keeps the session (and count) it had before.
+            return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [])
+        }
         let secure = settings.alwaysSecureCookies || request["HTTPS"] == "on"
         let cookie = ("Set-Cookie", codec.setCookie(session, secure: secure))
-        let value = event.encoded(schemaID: schemaID)
-        let key = Array(session.id.uuidString.lowercased().utf8)
-        switch publisher.publish(key: key, value: value, timeout: settings.ackTimeout) {
-        case .acknowledged:
-            break
-        case .unavailable(let reason):
-            logger.warning("Kafka did not acknowledge an event; answering 503", metadata: ["reason": "\(reason)"])
-            return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [cookie])
-        }
         if !htmx && action == .pressButton {
             // A plain form post (no JavaScript): back to the page.
             return FastCGIResponse(status: 303, headers: [("Location", "/"), cookie, ("Cache-Control", "no-store")])

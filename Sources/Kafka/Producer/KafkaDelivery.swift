@@ -53,19 +53,17 @@ public struct KafkaDelivery: Sendable {
     }
 }
 
-/// The shared state between a waiting caller and librdkafka's delivery-report callback.
-///
-/// The producer passes one retained reference to librdkafka as the message's opaque; the
-/// callback takes it back (`takeRetainedValue`), so each ticket is released exactly once.
+/// The shared state between a waiting caller and librdkafka's delivery-report callback, for
+/// one message whose result any number of threads or tasks may wait for.
 ///
 /// `@unchecked Sendable`: all mutable state is only touched while `condition` is locked.
-final class DeliveryTicket: @unchecked Sendable {
+final class DeliveryTicket: DeliveryReceiver, @unchecked Sendable {
     private let condition = NSCondition()
     private var outcome: KafkaDeliveryResult?
     private var continuations: [CheckedContinuation<KafkaDeliveryResult, Never>] = []
 
     /// Records the result and wakes every waiter. Later calls are ignored.
-    func complete(_ result: KafkaDeliveryResult) {
+    override func complete(_ result: KafkaDeliveryResult) {
         condition.lock()
         guard outcome == nil else {
             condition.unlock()
@@ -88,11 +86,17 @@ final class DeliveryTicket: @unchecked Sendable {
     }
 
     func wait(timeout: Duration) -> KafkaDeliveryResult {
-        let deadline = Date(timeIntervalSinceNow: Double(timeout.kafkaMilliseconds) / 1000)
+        // NSCondition takes a wall-clock date; the loop measures the time left on the
+        // monotonic clock, so a clock step cannot stretch the wait.
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
         condition.lock()
         defer { condition.unlock() }
         while outcome == nil {
-            if !condition.wait(until: deadline) { break }
+            let left = clock.now.duration(to: deadline)
+            guard left > .zero else { break }
+            let (seconds, attoseconds) = left.components
+            _ = condition.wait(until: Date(timeIntervalSinceNow: Double(seconds) + Double(attoseconds) / 1e18))
         }
         return outcome ?? .timedOut
     }

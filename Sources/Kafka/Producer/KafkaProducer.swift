@@ -95,6 +95,66 @@ public final class KafkaProducer: Sendable {
         return KafkaDelivery(ticket: ticket)
     }
 
+    /// A handle for producing to `name` without looking the topic up by name per message.
+    /// - Parameter name: The topic.
+    /// - Returns: A handle that keeps this producer's client alive.
+    /// - Throws: ``KafkaError`` ``KafkaError/Code/configuration`` when librdkafka refuses the name.
+    public func topic(_ name: String) throws(KafkaError) -> KafkaTopic {
+        guard let handle = rd_kafka_topic_new(client.handle, name, nil) else {
+            throw KafkaError.librdkafka(rd_kafka_last_error(), "cannot open topic \(name)", fallback: .configuration)
+        }
+        return KafkaTopic(name: name, handle: handle, client: client)
+    }
+
+    /// Sends one message and blocks the calling thread until the broker acknowledged it, it
+    /// failed, or `timeout` passed: the press path's one call.
+    ///
+    /// Cheaper than ``send(topic:key:value:)`` followed by a wait: each thread reuses one
+    /// waiter (no ticket, mutex or condition per message), the topic is a handle, librdkafka
+    /// copies key and value straight from the caller's buffers, and the deadline is
+    /// monotonic. A message whose wait timed out may still be delivered later.
+    /// - Parameters:
+    ///   - topic: A handle from ``topic(_:)`` of this producer.
+    ///   - key: The key bytes, or nil for none.
+    ///   - value: The value bytes (may be empty).
+    ///   - timeout: How long to wait for the acknowledgement.
+    /// - Returns: The delivery result: ``KafkaDeliveryResult/failed(_:)`` also when librdkafka
+    ///   would not take the message (queue full, closed, fatal), ``KafkaDeliveryResult/timedOut``
+    ///   when no report came in time.
+    public func sendAndWait(
+        to topic: KafkaTopic,
+        key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer,
+        timeout: Duration
+    ) -> KafkaDeliveryResult {
+        let deadline = DeliveryWaiter.deadline(after: timeout)
+        let waiter = DeliveryWaiter.current
+        sendsInProgress.add(1, ordering: .sequentiallyConsistent)
+        guard !closed.load(ordering: .sequentiallyConsistent) else {
+            sendsInProgress.subtract(1, ordering: .sequentiallyConsistent)
+            return .failed(KafkaError(code: .closed, message: "the producer is closed"))
+        }
+        let opaque = Unmanaged<DeliveryReceiver>.passRetained(waiter).toOpaque()
+        let error = produce(.handle(topic.handle), key: key, value: value, opaque: opaque)
+        sendsInProgress.subtract(1, ordering: .sequentiallyConsistent)
+        if let error {
+            // Not taken: no delivery report will release the waiter's extra reference.
+            Unmanaged<DeliveryReceiver>.fromOpaque(opaque).release()
+            return .failed(
+                KafkaError.consuming(
+                    error,
+                    "cannot enqueue a message for topic \(topic.name)",
+                    fallback: .deliveryFailed
+                )
+            )
+        }
+        if let result = waiter.take(until: deadline) { return result }
+        // The message is still in flight with this waiter as its opaque: its late report
+        // must not be read as the next message's, so this thread takes a fresh waiter.
+        DeliveryWaiter.replaceCurrent()
+        return .timedOut
+    }
+
     /// Waits until every enqueued message has its delivery report.
     /// - Parameter timeout: How long to wait at most.
     /// - Returns: `true` when nothing is left outstanding.
@@ -137,42 +197,78 @@ public final class KafkaProducer: Sendable {
         opaque: UnsafeMutableRawPointer
     ) -> OpaquePointer? {
         topic.withCString { topicName in
-            withNonNullBytes(value) { valuePointer, valueCount in
-                withNonNullBytes(key ?? []) { keyPointer, keyCount in
-                    var fields = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: key == nil ? 4 : 5)
-                    fields[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                    fields[0].u.cstr = topicName
-                    fields[1].vtype = RD_KAFKA_VTYPE_VALUE
-                    fields[1].u.mem.ptr = valuePointer
-                    fields[1].u.mem.size = valueCount
-                    fields[2].vtype = RD_KAFKA_VTYPE_OPAQUE
-                    fields[2].u.ptr = opaque
-                    fields[3].vtype = RD_KAFKA_VTYPE_MSGFLAGS
-                    fields[3].u.i = RD_KAFKA_MSG_F_COPY
-                    if key != nil {
-                        fields[4].vtype = RD_KAFKA_VTYPE_KEY
-                        fields[4].u.mem.ptr = keyPointer
-                        fields[4].u.mem.size = keyCount
+            value.withUnsafeBytes { valueBytes in
+                if let key {
+                    return key.withUnsafeBytes { keyBytes in
+                        produce(.name(topicName), key: keyBytes, value: valueBytes, opaque: opaque)
                     }
-                    return rd_kafka_produceva(client.handle, fields, fields.count)
                 }
+                return produce(.name(topicName), key: nil, value: valueBytes, opaque: opaque)
             }
+        }
+    }
+
+    private enum TopicReference {
+        case name(UnsafePointer<CChar>)
+        case handle(OpaquePointer)
+    }
+
+    /// One `rd_kafka_produceva` call; librdkafka copies key and value (`RD_KAFKA_MSG_F_COPY`).
+    /// The field list lives on the stack: no allocation per message.
+    private func produce(
+        _ topic: TopicReference,
+        key: UnsafeRawBufferPointer?,
+        value: UnsafeRawBufferPointer,
+        opaque: UnsafeMutableRawPointer
+    ) -> OpaquePointer? {
+        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5) { fields in
+            var count = 0
+            func add(_ field: rd_kafka_vu_t) {
+                fields.initializeElement(at: count, to: field)
+                count += 1
+            }
+            var field = rd_kafka_vu_t()
+            switch topic {
+            case .name(let name):
+                field.vtype = RD_KAFKA_VTYPE_TOPIC
+                field.u.cstr = name
+            case .handle(let handle):
+                field.vtype = RD_KAFKA_VTYPE_RKT
+                field.u.rkt = handle
+            }
+            add(field)
+            field = rd_kafka_vu_t()
+            field.vtype = RD_KAFKA_VTYPE_VALUE
+            field.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress ?? UnsafeRawPointer(emptyBytes))
+            field.u.mem.size = value.count
+            add(field)
+            field = rd_kafka_vu_t()
+            field.vtype = RD_KAFKA_VTYPE_OPAQUE
+            field.u.ptr = opaque
+            add(field)
+            field = rd_kafka_vu_t()
+            field.vtype = RD_KAFKA_VTYPE_MSGFLAGS
+            field.u.i = RD_KAFKA_MSG_F_COPY
+            add(field)
+            if let key {
+                field = rd_kafka_vu_t()
+                field.vtype = RD_KAFKA_VTYPE_KEY
+                field.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress ?? UnsafeRawPointer(emptyBytes))
+                field.u.mem.size = key.count
+                add(field)
+            }
+            let error = rd_kafka_produceva(client.handle, fields.baseAddress, count)
+            fields.baseAddress?.deinitialize(count: count)
+            return error
         }
     }
 }
 
-/// Calls `body` with a pointer that is not NULL even for no bytes: librdkafka treats a NULL
-/// value as a tombstone (null), which is not the same as an empty value.
-private func withNonNullBytes<R>(
-    _ bytes: [UInt8],
-    _ body: (UnsafeMutableRawPointer?, Int) -> R
-) -> R {
-    let storage = bytes.isEmpty ? [0] : bytes
-    return storage.withUnsafeBytes { buffer in
-        // librdkafka copies the bytes (RD_KAFKA_MSG_F_COPY) and never writes through the pointer.
-        body(UnsafeMutableRawPointer(mutating: buffer.baseAddress), bytes.count)
-    }
-}
+/// Where empty keys and values point: librdkafka treats a NULL value as a tombstone (null),
+/// which is not the same as an empty value. Never written, never read (length 0); allocated
+/// once for the process. `nonisolated(unsafe)`: nothing ever writes through it, so threads
+/// share it safely.
+nonisolated(unsafe) private let emptyBytes = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
 
 /// Delivery reports, called on the thread that polls (the poller, or one inside flush).
 private func deliveryReportCallback(
@@ -181,8 +277,8 @@ private func deliveryReportCallback(
     opaque: UnsafeMutableRawPointer?
 ) {
     guard let message, let ticketPointer = message.pointee._private else { return }
-    // Balances the passRetained in send(): each message has exactly one delivery report.
-    let ticket = Unmanaged<DeliveryTicket>.fromOpaque(ticketPointer).takeRetainedValue()
+    // Balances the passRetained in send()/sendAndWait(): each message has exactly one report.
+    let ticket = Unmanaged<DeliveryReceiver>.fromOpaque(ticketPointer).takeRetainedValue()
     let report = message.pointee
     if report.err == RD_KAFKA_RESP_ERR_NO_ERROR {
         ticket.complete(.delivered(partition: report.partition, offset: report.offset))
@@ -191,5 +287,28 @@ private func deliveryReportCallback(
         ticket.complete(
             .failed(.librdkafka(report.err, "delivery to topic \(topic) failed", fallback: .deliveryFailed))
         )
+    }
+}
+
+/// A topic of one producer, opened once (`rd_kafka_topic_t`), for
+/// ``KafkaProducer/sendAndWait(to:key:value:timeout:)``.
+///
+/// `@unchecked Sendable`: librdkafka topic handles are thread-safe; the class only holds
+/// immutable references.
+public final class KafkaTopic: @unchecked Sendable {
+    /// The topic's name.
+    public let name: String
+    let handle: OpaquePointer
+    /// Keeps the `rd_kafka_t` alive while the topic handle exists.
+    private let client: KafkaClient
+
+    init(name: String, handle: OpaquePointer, client: KafkaClient) {
+        self.name = name
+        self.handle = handle
+        self.client = client
+    }
+
+    deinit {
+        rd_kafka_topic_destroy(handle)
     }
 }
