@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // HMAC-SHA256 for the session cookie: vetted crypto rather than our own.
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        // base64url for the session cookie.
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages), one system-library target each.
@@ -53,7 +55,10 @@ let package = Package(
         ),
         .target(
             name: "Session",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+            ],
             swiftSettings: strict
         ),
 

@@ -9,9 +9,8 @@ public enum PressAction: String, Sendable, CaseIterable {
 
 /// One event on the `button_presses` topic.
 ///
-/// Field names and types are the original workshop app's, so its consumers, its JDBC
-/// sink configuration and its ClickHouse tables work unchanged; the `uuid` and
-/// `timestamp-micros` logical types sit on the types, where Avro readers look for them.
+/// Field names, order and wire types are the original workshop app's, so its consumers, its
+/// JDBC sink configuration and its ClickHouse tables work unchanged.
 public struct PressEvent: Sendable, Equatable {
     public var sessionID: UUID
     /// Microseconds since the Unix epoch, UTC.
@@ -52,12 +51,20 @@ public struct PressEvent: Sendable, Equatable {
     /// The registry subject of the topic's values.
     public static let subject = "button_presses-value"
 
-    /// The event's Avro schema. The record is named after the topic because Kafka
-    /// Connect's JDBC sink maps record names to tables.
+    /// The event's Avro schema, registered as the newest version of ``subject``.
+    ///
+    /// The record is named after the topic because Kafka Connect's JDBC sink maps record
+    /// names to tables. `timestamp` is a plain `long` (µs since the epoch, UTC) and
+    /// `session_id` a plain `string`, as in the original app's schema: their `logicalType`s are
+    /// attributes of the fields, which Avro readers ignore, not of the types. On the types,
+    /// Python's `avro` and `fastavro` decode them into `datetime` and `UUID` objects, which
+    /// the original app's consumer (a pydantic model with `timestamp: int`,
+    /// `session_id: str`) rejects. The binary encoding is the same either way, so events
+    /// written under the earlier version, which had them on the types, still decode.
     public static let schemaJSON = """
         {"type":"record","name":"button_presses","doc":"Web app interactions","fields":[\
-        {"name":"session_id","type":{"type":"string","logicalType":"uuid"}},\
-        {"name":"timestamp","type":{"type":"long","logicalType":"timestamp-micros"}},\
+        {"name":"session_id","type":"string","logicalType":"uuid"},\
+        {"name":"timestamp","type":"long","logicalType":"timestamp-micros"},\
         {"name":"action","type":"string"},\
         {"name":"country_name","type":"string"},\
         {"name":"country_code","type":"string"},\

@@ -20,14 +20,23 @@ import Testing
         }
     }
 
-    @Test(arguments: ["A", "AAAAA", "a+b/", "ab=c", "AB C", "é", "AB\u{0}D"])
+    @Test(arguments: ["A", "AAAAA", "a+b/", "ab=c", "AB C", "é", "AB\u{0}D", "AA==", "AAA=", "QUI=", "AA=A"])
     func rejectsWhatIsNotBase64URL(_ text: String) {
         #expect(Base64URL.decode(Substring(text)) == nil)
     }
 
     @Test func rejectsNonCanonicalTrailingBits() {
-        // "AB" encodes one byte; "AC" has a set bit that no byte produces.
+        // "AA" encodes the byte 0; "AB" sets one of the four unused low bits, which no byte
+        // produces, so accepting it would give one cookie two spellings.
         #expect(Base64URL.decode("AB") == nil)
         #expect(Base64URL.decode("AA") == [0])
+        // The same for two bytes: three characters carry two unused bits.
+        #expect(Base64URL.decode("AAB") == nil)
+        #expect(Base64URL.decode("AAA") == [0, 0])
+    }
+
+    @Test func rejectsOverlongInput() {
+        #expect(Base64URL.decode(Substring(String(repeating: "A", count: 4100))) == nil)
+        #expect(Base64URL.decode(Substring(String(repeating: "A", count: 4096)))?.count == 3072)
     }
 }
