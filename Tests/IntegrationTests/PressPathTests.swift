@@ -4,52 +4,6 @@ import TestSupport
 import Testing
 
 /// The press path as deployed: nginx → FastCGI workers → Kafka, checked from the outside.
-struct PressStack {
-    let env: StackEnv
-    let app: String
-    let bootstrap: String
-    let registry: String
-    let runDir: String
-    let codec: SessionCookieCodec
-
-    init() throws {
-        env = try StackEnv.load()
-        app = try env.require("APP_URL")
-        bootstrap = try env.require("KAFKA_BOOTSTRAP")
-        registry = try env.require("SCHEMA_REGISTRY_URL")
-        runDir = try env.require("RUN_DIR")
-        // The stack's own cookie secret, to read session ids (and mint expired cookies).
-        guard let secret = FileManager.default.contents(atPath: "\(runDir)/session-secret") else {
-            throw StackEnvError(message: "no session secret in \(runDir)")
-        }
-        codec = try SessionCookieCodec(secret: Array(secret).filter { $0 != 10 && $0 != 13 })
-    }
-
-    var nowSeconds: Int64 { Int64(Date().timeIntervalSince1970) }
-
-    /// The session a client's cookie holds.
-    func session(_ client: PressClient) throws -> Session {
-        let cookie = try #require(client.cookie, "no session cookie was set")
-        return try #require(codec.open(Substring(cookie), now: nowSeconds), "the stack's cookie does not open")
-    }
-
-    /// Marks the topic's end, before a test acts.
-    func mark() throws -> TopicMark { try TopicMark(bootstrap: bootstrap) }
-
-    /// The raw messages of these sessions since the mark, in topic order.
-    func messages(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [TopicMark.Message] {
-        let keys = Set(sessions.map { $0.uuidString.lowercased() })
-        return try mark.messages(keys: keys, expected: expected)
-            .sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
-    }
-
-    /// The events of these sessions since the mark, decoded by python3-avro.
-    func events(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [[String: Any]] {
-        let messages = try messages(since: mark, sessions: sessions, expected: expected)
-        return try IndependentAvro.decode(messages.map(\.value), registryURL: registry)
-    }
-}
-
 @Suite struct PressPathTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }

@@ -10,8 +10,8 @@ import Glibc
 #endif
 
 /// Failures on purpose: Kafka down, workers terminated or killed, connection floods.
-/// Run alone (scripts/test's "Exclusive" pass), so counts of the whole topic are exact.
-@Suite(.serialized) struct PressExclusiveTests {
+/// In DisruptiveTests, run alone after the others, so counts of the whole topic are exact.
+@Suite(.serialized) struct PressFailureTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
 
