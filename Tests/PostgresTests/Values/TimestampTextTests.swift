@@ -12,7 +12,7 @@ import Testing
     static func micros(_ seconds: Double?) -> Int64? { seconds.map { Int64(($0 * 1_000_000).rounded()) } }
 
     @Test(arguments: [
-        (0.0, "1970-01-01 00:00:00.000000+00"),
+        (Double(0), "1970-01-01 00:00:00.000000+00"),
         (Double(mayDay) + 0.123456, "2024-05-01 12:34:56.123456+00"),
         (-0.000001, "1969-12-31 23:59:59.999999+00"),
         (951_782_400.0, "2000-02-29 00:00:00.000000+00"),
@@ -31,7 +31,7 @@ import Testing
         #expect(TimestampText.format(secondsSince1970: seconds) == nil)
     }
 
-    @Test(arguments: [
+    static let parsed: [(String, Int64)] = [
         ("2024-05-01 12:34:56.123456+00", mayDay * 1_000_000 + 123_456),
         ("2024-05-01 12:34:56+00", mayDay * 1_000_000),
         ("2024-05-01T12:34:56+00", mayDay * 1_000_000),
@@ -44,7 +44,9 @@ import Testing
         // Digits past the microsecond are dropped, not rounded into the next second.
         ("2024-05-01 12:34:56.9999999+00", mayDay * 1_000_000 + 999_999),
         ("0001-12-31 00:00:00+00 BC", (-62_135_596_800 - 86_400) * 1_000_000),
-    ])
+    ]
+
+    @Test(arguments: parsed)
     func parsesPostgreSQLOutput(text: String, micros: Int64) {
         #expect(Self.micros(TimestampText.parse(text)) == micros, "\(text)")
     }
