@@ -82,32 +82,56 @@ import Testing
             #expect(event["country_name"] as? String == name)
         }
 
-        // The address is nowhere: not in Kafka (raw bytes), not in answers, not in the cookie,
-        // not in any log the stack wrote.
+        // The address is nowhere: not in Kafka (as text or as its 4- or 16-byte binary form),
+        // not in answers, not in the cookie, not in any log the stack wrote. Each absence
+        // check first proves it looks where this test's data is.
+        let text = Array(address.utf8)
+        let binary = try #require(AddressBytes.binary(address))
+        #expect(binary.count == (address.contains(":") ? 16 : 4))
+        let sessionText = Array(session.id.uuidString.lowercased().utf8)
+
         let raw = try stack.messages(since: mark, sessions: [session.id], expected: 3)
-        let needle = Array(address.utf8)
+        #expect(raw.count == 3, "control: the three events of this test are read")
         for message in raw {
-            #expect(
-                !(message.value + Array((message.key ?? "").utf8)).contains(needle),
-                "the address is in a Kafka message"
-            )
+            #expect(message.key == session.id.uuidString.lowercased(), "control: keyed by this session")
+            #expect(message.value.contains(sessionText), "control: the value holds this session's id")
+            let bytes = message.value + Array((message.key ?? "").utf8)
+            #expect(!bytes.contains(text), "the address is in a Kafka message, as text")
+            #expect(!bytes.contains(binary), "the address is in a Kafka message, binary")
         }
+
+        #expect(
+            client.answers.contains { $0.text.contains(name) },
+            "control: the answers are read (the page names the country)"
+        )
         for answer in client.answers {
             #expect(!answer.text.contains(address))
             #expect(!answer.headers.values.contains { $0.contains(address) })
         }
-        let cookieBytes = try #require(client.cookie).split(separator: ".").compactMap { part -> Data? in
-            var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while text.count % 4 != 0 { text += "=" }
-            return Data(base64Encoded: text)
+
+        let cookieParts = try #require(client.cookie).split(separator: ".").compactMap { part -> Data? in
+            var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            return Data(base64Encoded: base64)
         }
-        let octets: [UInt8] = address.split(separator: ".").compactMap { UInt8($0) }
-        for part in cookieBytes {
-            #expect(part.range(of: Data(needle)) == nil, "the address is in the cookie")
-            if octets.count == 4 {
-                #expect(part.range(of: Data(octets)) == nil, "the address is in the cookie, binary")
-            }
+        let uuidBytes = withUnsafeBytes(of: session.id.uuid) { Data($0) }
+        #expect(
+            cookieParts.contains { $0.range(of: uuidBytes) != nil && $0.range(of: Data(name.utf8)) != nil },
+            "control: the decoded cookie holds the session id and the country"
+        )
+        for part in cookieParts {
+            #expect(part.range(of: Data(text)) == nil, "the address is in the cookie")
+            #expect(part.range(of: Data(binary)) == nil, "the address is in the cookie, binary")
         }
+
+        let marked = try await StackFiles.markLogs(appURL: stack.app, runDir: stack.runDir)
+        #expect(
+            marked.contains { $0.hasSuffix("/nginx/access.log") },
+            "control: a marker request, made after this test's, is in nginx's access log: \(marked)"
+        )
+        let workersLog = "\(stack.runDir)/logs/workers.log"
+        #expect(StackFiles.files(runDir: stack.runDir).contains(workersLog), "control: the workers' log is searched")
+        #expect(FileManager.default.contents(atPath: workersLog)?.isEmpty == false, "control: the workers log")
         #expect(StackFiles.filesContaining(address, runDir: stack.runDir).isEmpty, "the address is in a log file")
     }
 
