@@ -42,8 +42,10 @@ import Testing
         let enter = EventLine.format(Self.event(.enterPage), partition: 0, offset: 0)
         let press = EventLine.format(Self.event(.pressButton), partition: 0, offset: 0)
         #expect(enter.contains("Z EnterPage    \(Self.sessionText)"))
-        #expect(enter.firstRange(of: Self.sessionText)?.lowerBound.utf16Offset(in: enter)
-            == press.firstRange(of: Self.sessionText)?.lowerBound.utf16Offset(in: press))
+        #expect(
+            enter.firstRange(of: Self.sessionText)?.lowerBound.utf16Offset(in: enter)
+                == press.firstRange(of: Self.sessionText)?.lowerBound.utf16Offset(in: press)
+        )
     }
 
     @Test func missingPartsOfThePlaceAreLeftOut() {

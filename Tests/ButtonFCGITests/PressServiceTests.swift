@@ -127,7 +127,11 @@ final class FakeLocator: AddressLocator {
     func expectRecords(_ publisher: FakePublisher, sourceLocation: SourceLocation = #_sourceLocation) {
         let before = publisher.messages.count
         _ = service(publisher).handle(request())
-        #expect(publisher.messages.count == before + 1, "control: this publisher records", sourceLocation: sourceLocation)
+        #expect(
+            publisher.messages.count == before + 1,
+            "control: this publisher records",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test(arguments: ["", "not-an-ip", "1.2.3.4.5", "::g", "130.149.0.1 "])

@@ -43,7 +43,9 @@ import Testing
         Self.set(&bytes, field: field, 9)
         #expect(LibLocFileCheck.problem(prefix: bytes, fileSize: 4000) == nil, "the last byte of the pool")
         Self.set(&bytes, field: field, 10)
-        #expect(LibLocFileCheck.problem(prefix: bytes, fileSize: 4000) == "the \(name) string lies outside the string pool")
+        #expect(
+            LibLocFileCheck.problem(prefix: bytes, fileSize: 4000) == "the \(name) string lies outside the string pool"
+        )
     }
 
     @Test func wrongMagicVersionOrShortHeaderAreNamed() {

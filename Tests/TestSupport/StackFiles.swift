@@ -29,7 +29,11 @@ public enum StackFiles {
     /// a positive control for absence checks on the logs. Once the marker, requested last,
     /// is on disk, everything the test did before it is too.
     /// - Returns: The files holding the marker (empty when it never showed up).
-    public static func markLogs(appURL: String, runDir: String, within: Duration = .seconds(10)) async throws
+    public static func markLogs(
+        appURL: String,
+        runDir: String,
+        within: Duration = .seconds(10)
+    ) async throws
         -> [String]
     {
         let marker = "/log-marker-\(UUID().uuidString.lowercased())"
