@@ -43,6 +43,8 @@ import Testing
         try await withDriver { driver in
             try await driver.withSession("js") { browser in
                 try await browser.open(stack.app)
+                // Control for withDriver's "no survivors" check: the search finds a running browser.
+                #expect(!driver.processes().isEmpty, "the browser's processes are not found while it runs")
                 let entered = try await browser.wait(for: "the EnterPage fragment in #response") {
                     try await browser.text("#response").flatMap { $0.contains("Pressing from") ? $0 : nil }
                 }

@@ -9,7 +9,7 @@ import Testing
 /// The Kafka wrapper against the stack's real broker process (`button-broker`), found through
 /// `KAFKA_BOOTSTRAP` and `BROKER_CONTROL` in the stack's env file. Each test uses topics and
 /// consumer groups of its own, so these tests may run in parallel with each other and with
-/// other suites. Tests that disturb the broker are in `BrokerExclusiveTests`, run alone by scripts/test.
+/// other suites. Tests that disturb the broker are in DisruptiveTests (`BrokerFaultTests`).
 @Suite(.timeLimit(.minutes(2)))
 struct KafkaTests {
     @Test func roundTripKeepsKeysValuesAndPartitions() async throws {
