@@ -113,7 +113,11 @@ let package = Package(
         ),
         .testTarget(name: "BrowserTests", dependencies: ["Session", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
-        .testTarget(name: "ButtonConsoleTests", dependencies: ["ButtonConsole", "ButtonEvents"], swiftSettings: strict),
+        .testTarget(
+            name: "ButtonConsoleTests",
+            dependencies: ["ButtonConsole", "ButtonEvents"],
+            swiftSettings: strict
+        ),
         .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
     ]
