@@ -77,8 +77,15 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: Tests. Unit tests need no servers; IntegrationTests read .run/stack.env.
-        .target(name: "TestSupport", dependencies: ["Kafka", log], path: "Tests/TestSupport", swiftSettings: strict),
+        // MARK: Tests. Unit tests need no servers. IntegrationTests, BrowserTests and
+        // DisruptiveTests read .run/stack.env; scripts/test runs each of those three alone:
+        // DisruptiveTests break servers on purpose and count the whole topic.
+        .target(
+            name: "TestSupport",
+            dependencies: ["Kafka", "LocalBroker", "Session"],
+            path: "Tests/TestSupport",
+            swiftSettings: strict
+        ),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
@@ -101,11 +108,22 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: [
-                "Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", "Session", "ButtonEvents",
-                "Avro", log,
-            ],
+            dependencies: ["Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro"],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "DisruptiveTests",
+            dependencies: ["Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", log],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "BrowserTests", dependencies: ["Session", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
+        .testTarget(
+            name: "ButtonConsoleTests",
+            dependencies: ["ButtonConsole", "ButtonEvents"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
+        .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
     ]
 )

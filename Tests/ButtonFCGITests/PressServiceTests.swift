@@ -111,7 +111,9 @@ final class FakeLocator: AddressLocator {
         let response = service(FakePublisher(.unavailable("down"))).handle(request())
         #expect(response.status == 503)
         #expect(response.header("Retry-After") == "5")
-        #expect(!String(decoding: response.body, as: UTF8.self).contains("down"), "no internals in the page")
+        let page = String(decoding: response.body, as: UTF8.self)
+        #expect(page.contains("short break"), "control: the friendly page is what is read")
+        #expect(!page.contains("down"), "no internals in the page")
     }
 
     /// Defect: a 503 carried a Set-Cookie whose press count went up, so the page counted
@@ -161,6 +163,18 @@ final class FakeLocator: AddressLocator {
         #expect(response.status == status)
         #expect(publisher.messages.isEmpty)
         if status == 405 { #expect(response.header("Allow") != nil) }
+        expectRecords(publisher)
+    }
+
+    /// Control for the "nothing published" checks: the same publisher records a good press.
+    func expectRecords(_ publisher: FakePublisher, sourceLocation: SourceLocation = #_sourceLocation) {
+        let before = publisher.messages.count
+        _ = service(publisher).handle(request())
+        #expect(
+            publisher.messages.count == before + 1,
+            "control: this publisher records",
+            sourceLocation: sourceLocation
+        )
     }
 
     @Test(arguments: ["", "not-an-ip", "1.2.3.4.5", "::g", "130.149.0.1 "])
@@ -169,7 +183,10 @@ final class FakeLocator: AddressLocator {
         let response = service(publisher).handle(request(address: address))
         #expect(response.status == 400)
         #expect(publisher.messages.isEmpty)
-        if !address.isEmpty { #expect(!String(decoding: response.body, as: UTF8.self).contains(address)) }
+        let page = String(decoding: response.body, as: UTF8.self)
+        #expect(!page.isEmpty, "control: the answer has a body to search")
+        if !address.isEmpty { #expect(!page.contains(address)) }
+        expectRecords(publisher)
     }
 
     @Test func invalidUTF8InAHeaderIs400ButInTheCookieStartsASession() {
@@ -187,5 +204,6 @@ final class FakeLocator: AddressLocator {
         let response = service(publisher).handle(FastCGIRequest(params: [], body: [], bodyTooLarge: true))
         #expect(response.status == 413)
         #expect(publisher.messages.isEmpty)
+        expectRecords(publisher)
     }
 }

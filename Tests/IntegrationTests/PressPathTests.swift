@@ -4,52 +4,6 @@ import TestSupport
 import Testing
 
 /// The press path as deployed: nginx → FastCGI workers → Kafka, checked from the outside.
-struct PressStack {
-    let env: StackEnv
-    let app: String
-    let bootstrap: String
-    let registry: String
-    let runDir: String
-    let codec: SessionCookieCodec
-
-    init() throws {
-        env = try StackEnv.load()
-        app = try env.require("APP_URL")
-        bootstrap = try env.require("KAFKA_BOOTSTRAP")
-        registry = try env.require("SCHEMA_REGISTRY_URL")
-        runDir = try env.require("RUN_DIR")
-        // The stack's own cookie secret, to read session ids (and mint expired cookies).
-        guard let secret = FileManager.default.contents(atPath: "\(runDir)/session-secret") else {
-            throw StackEnvError(message: "no session secret in \(runDir)")
-        }
-        codec = try SessionCookieCodec(secret: Array(secret).filter { $0 != 10 && $0 != 13 })
-    }
-
-    var nowSeconds: Int64 { Int64(Date().timeIntervalSince1970) }
-
-    /// The session a client's cookie holds.
-    func session(_ client: PressClient) throws -> Session {
-        let cookie = try #require(client.cookie, "no session cookie was set")
-        return try #require(codec.open(Substring(cookie), now: nowSeconds), "the stack's cookie does not open")
-    }
-
-    /// Marks the topic's end, before a test acts.
-    func mark() throws -> TopicMark { try TopicMark(bootstrap: bootstrap) }
-
-    /// The raw messages of these sessions since the mark, in topic order.
-    func messages(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [TopicMark.Message] {
-        let keys = Set(sessions.map { $0.uuidString.lowercased() })
-        return try mark.messages(keys: keys, expected: expected)
-            .sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
-    }
-
-    /// The events of these sessions since the mark, decoded by python3-avro.
-    func events(since mark: TopicMark, sessions: [UUID], expected: Int) throws -> [[String: Any]] {
-        let messages = try messages(since: mark, sessions: sessions, expected: expected)
-        return try IndependentAvro.decode(messages.map(\.value), registryURL: registry)
-    }
-}
-
 @Suite struct PressPathTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
@@ -128,32 +82,56 @@ struct PressStack {
             #expect(event["country_name"] as? String == name)
         }
 
-        // The address is nowhere: not in Kafka (raw bytes), not in answers, not in the cookie,
-        // not in any log the stack wrote.
+        // The address is nowhere: not in Kafka (as text or as its 4- or 16-byte binary form),
+        // not in answers, not in the cookie, not in any log the stack wrote. Each absence
+        // check first proves it looks where this test's data is.
+        let text = Array(address.utf8)
+        let binary = try #require(AddressBytes.binary(address))
+        #expect(binary.count == (address.contains(":") ? 16 : 4))
+        let sessionText = Array(session.id.uuidString.lowercased().utf8)
+
         let raw = try stack.messages(since: mark, sessions: [session.id], expected: 3)
-        let needle = Array(address.utf8)
+        #expect(raw.count == 3, "control: the three events of this test are read")
         for message in raw {
-            #expect(
-                !(message.value + Array((message.key ?? "").utf8)).contains(needle),
-                "the address is in a Kafka message"
-            )
+            #expect(message.key == session.id.uuidString.lowercased(), "control: keyed by this session")
+            #expect(message.value.contains(sessionText), "control: the value holds this session's id")
+            let bytes = message.value + Array((message.key ?? "").utf8)
+            #expect(!bytes.contains(text), "the address is in a Kafka message, as text")
+            #expect(!bytes.contains(binary), "the address is in a Kafka message, binary")
         }
+
+        #expect(
+            client.answers.contains { $0.text.contains(name) },
+            "control: the answers are read (the page names the country)"
+        )
         for answer in client.answers {
             #expect(!answer.text.contains(address))
             #expect(!answer.headers.values.contains { $0.contains(address) })
         }
-        let cookieBytes = try #require(client.cookie).split(separator: ".").compactMap { part -> Data? in
-            var text = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while text.count % 4 != 0 { text += "=" }
-            return Data(base64Encoded: text)
+
+        let cookieParts = try #require(client.cookie).split(separator: ".").compactMap { part -> Data? in
+            var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while base64.count % 4 != 0 { base64 += "=" }
+            return Data(base64Encoded: base64)
         }
-        let octets: [UInt8] = address.split(separator: ".").compactMap { UInt8($0) }
-        for part in cookieBytes {
-            #expect(part.range(of: Data(needle)) == nil, "the address is in the cookie")
-            if octets.count == 4 {
-                #expect(part.range(of: Data(octets)) == nil, "the address is in the cookie, binary")
-            }
+        let uuidBytes = withUnsafeBytes(of: session.id.uuid) { Data($0) }
+        #expect(
+            cookieParts.contains { $0.range(of: uuidBytes) != nil && $0.range(of: Data(name.utf8)) != nil },
+            "control: the decoded cookie holds the session id and the country"
+        )
+        for part in cookieParts {
+            #expect(part.range(of: Data(text)) == nil, "the address is in the cookie")
+            #expect(part.range(of: Data(binary)) == nil, "the address is in the cookie, binary")
         }
+
+        let marked = try await StackFiles.markLogs(appURL: stack.app, runDir: stack.runDir)
+        #expect(
+            marked.contains { $0.hasSuffix("/nginx/access.log") },
+            "control: a marker request, made after this test's, is in nginx's access log: \(marked)"
+        )
+        let workersLog = "\(stack.runDir)/logs/workers.log"
+        #expect(StackFiles.files(runDir: stack.runDir).contains(workersLog), "control: the workers' log is searched")
+        #expect(FileManager.default.contents(atPath: workersLog)?.isEmpty == false, "control: the workers log")
         #expect(StackFiles.filesContaining(address, runDir: stack.runDir).isEmpty, "the address is in a log file")
     }
 

@@ -118,25 +118,3 @@ import Testing
         #expect(throws: RegistryClientError.self) { try SchemaRegistryClient(url: "ftp://x") }
     }
 }
-
-/// Restarts the registry process: ids and versions live in PostgreSQL.
-@Suite(.serialized) struct RegistryExclusiveTests {
-    @Test func idsAreStableAcrossARegistryRestart() async throws {
-        let env = try StackEnv.load()
-        let base = try env.require("SCHEMA_REGISTRY_URL")
-        let subject = RegistryTests.unique("restart") + "-value"
-        let schema = RegistryTests.record("Stable", "{\"name\":\"a\",\"type\":\"long\"}")
-        let id = try await SchemaRegistryClient(url: base).register(subject: subject, schema: schema)
-
-        try StackControl.run(["restart", "registry"], env: env)
-
-        let fresh = try SchemaRegistryClient(url: base)
-        #expect(try await fresh.schema(id: id) == schema)
-        #expect(try await fresh.register(subject: subject, schema: schema) == id)
-        let next = try await fresh.register(
-            subject: RegistryTests.unique("restart-new"),
-            schema: RegistryTests.record("Other", "{\"name\":\"z\",\"type\":\"int\"}")
-        )
-        #expect(next > id, "ids are never reused")
-    }
-}

@@ -10,8 +10,8 @@ import Glibc
 #endif
 
 /// Failures on purpose: Kafka down, workers terminated or killed, connection floods.
-/// Run alone (scripts/test's "Exclusive" pass), so counts of the whole topic are exact.
-@Suite(.serialized) struct PressExclusiveTests {
+/// In DisruptiveTests, run alone after the others, so counts of the whole topic are exact.
+@Suite(.serialized) struct PressFailureTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
 
@@ -136,9 +136,10 @@ import Glibc
             "/usr/bin/wrk",
             ["-t2", "-c400", "-d5s", "--timeout", "15s", "-s", script.path, "\(stack.app)/api/press"]
         )
+        // Control first: this is wrk's summary, where those error lines would be.
+        let requests = try #require(Self.requests(in: output), "wrk printed no request count:\n\(output)")
         #expect(!output.contains("Socket errors"), "no connection failed or timed out:\n\(output)")
         #expect(!output.contains("Non-2xx"), "every request was answered 2xx:\n\(output)")
-        let requests = try #require(Self.requests(in: output), "wrk printed no request count:\n\(output)")
         #expect(requests > 400)
         let recorded = try mark.count()
         #expect(recorded >= requests, "each answered press is in Kafka (\(recorded) events, \(requests) answers)")

@@ -4,7 +4,7 @@ import Testing
 
 /// Hostile and broken requests: a short 4xx with a human message, never a 5xx, a crash
 /// or an event. Runs alone so the topic's size before and after is exact.
-@Suite(.serialized) struct BadInputExclusiveTests {
+@Suite(.serialized) struct BadInputTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
 

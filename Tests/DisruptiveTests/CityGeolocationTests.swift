@@ -4,7 +4,7 @@ import Testing
 
 /// City-level geolocation through nginx: the workers restarted with a city-level `.mmdb`
 /// (the fixture written by Tests/GeolocationTests/Fixtures/make-fixture.pl), then put back.
-@Suite(.serialized) struct CityGeolocationExclusiveTests {
+@Suite(.serialized) struct CityGeolocationTests {
     @Test(arguments: [
         [
             ("81.2.69.160", "GB", "England", "London"),

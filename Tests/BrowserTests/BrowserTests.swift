@@ -7,10 +7,13 @@ import Testing
 /// with JavaScript (htmx swaps fragments in place) and without (a plain form post answered
 /// with a redirect), each press checked in Kafka.
 ///
-/// Exclusive (run alone by scripts/test): its waits are async, and in the parallel pass other
-/// suites' blocking calls (Kafka polls, kcat, python) can hold both cooperative threads of a
-/// 2-core machine long enough for chromedriver's readiness check to time out.
-@Suite(.serialized) struct BrowserExclusiveTests {
+/// Its own target, run in a pass of its own (scripts/test): it breaks nothing, but its waits
+/// are async, and in the parallel pass other suites' blocking calls (Kafka polls, kcat,
+/// python) can hold both cooperative threads of a 2-core machine long enough for
+/// chromedriver's readiness check to time out. Alone, nothing else competes for those
+/// threads; it is kept out of DisruptiveTests so that pass's server restarts and outages
+/// can't break the page under it either.
+@Suite(.serialized) struct BrowserTests {
     let stack: PressStack
     init() throws { stack = try PressStack() }
 
@@ -40,6 +43,8 @@ import Testing
         try await withDriver { driver in
             try await driver.withSession("js") { browser in
                 try await browser.open(stack.app)
+                // Control for withDriver's "no survivors" check: the search finds a running browser.
+                #expect(!driver.processes().isEmpty, "the browser's processes are not found while it runs")
                 let entered = try await browser.wait(for: "the EnterPage fragment in #response") {
                     try await browser.text("#response").flatMap { $0.contains("Pressing from") ? $0 : nil }
                 }

@@ -10,10 +10,10 @@ import Glibc
 
 /// Integration tests for the libpq wrapper, against the stack's PostgreSQL (`PG_DSN`).
 ///
-/// Exclusive (run alone by scripts/test) because one test restarts the shared server; every
-/// test uses its own table names, so runs can repeat.
+/// In DisruptiveTests (run alone, after the others) because one test restarts the shared
+/// server; every test uses its own table names, so runs can repeat.
 @Suite(.serialized)
-struct PostgresExclusiveTests {
+struct PostgresConnectionTests {
     // MARK: - Parameters
 
     @Test func hostileStringsRoundTripAsParametersAndDoNothingElse() throws {
@@ -473,7 +473,7 @@ struct PostgresExclusiveTests {
 
     // MARK: - Helpers
 
-    static func connect(logger: Logger = Logger(label: "PostgresExclusiveTests")) throws -> PostgresConnection {
+    static func connect(logger: Logger = Logger(label: "PostgresConnectionTests")) throws -> PostgresConnection {
         try PostgresConnection(dsn: try StackEnv.load().require("PG_DSN"), logger: logger)
     }
 

@@ -9,7 +9,7 @@ import Testing
 /// each other. Other suites may still run meanwhile, so outages are kept to a few seconds and
 /// every test restores the broker (`up all`, `rtt all 0`) even when it fails.
 @Suite(.serialized, .timeLimit(.minutes(2)))
-struct BrokerExclusiveTests {
+struct BrokerFaultTests {
     @Test func controlSocketAnswersAndRefusesUnknownCommands() throws {
         let stack = try KafkaTestStack()
         #expect(try stack.control.send("ping") == "ok pong")
