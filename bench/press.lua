@@ -1,5 +1,5 @@
 -- wrk request for bench/run: what the page's htmx sends when the button is pressed.
--- The same request goes to all three targets, so only the server side differs.
+-- The same request goes to every target, so only the server side differs.
 --   BENCH_COOKIE  "button_session=..." from POST /api/enter (empty: no cookie)
 --   BENCH_XFF     the client's public address; the local stack trusts X-Forwarded-For
 --                 from loopback, so the workers see (and geolocate) this address.
