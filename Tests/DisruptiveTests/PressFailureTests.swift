@@ -62,6 +62,75 @@ import Glibc
         #expect(events.count >= acknowledged)
     }
 
+    /// Defect: a 503 carried a Set-Cookie whose press count had gone up; after an outage the
+    /// page said 5 where 3 presses were in Kafka.
+    @Test func aRefusedPressLeavesTheSessionAsItWas() async throws {
+        let control = try broker()
+        let mark = try stack.mark()
+        let client = PressClient(appURL: stack.app, forwardedFor: "130.149.0.1")
+        #expect(try await client.post("/api/enter").status == 200)
+        for _ in 0..<2 { #expect(try await client.post("/api/press").status == 200) }
+        let before = try #require(client.cookie)
+
+        #expect(try control.send("down all").hasPrefix("ok"))
+        defer { _ = try? control.send("up all") }
+        for _ in 0..<2 {
+            let refused = try await client.post("/api/press")
+            #expect(refused.status == 503)
+            #expect(refused.header("Set-Cookie") == nil, "a refused press must not change the session")
+        }
+        #expect(client.cookie == before)
+        let newcomer = PressClient(appURL: stack.app, forwardedFor: "81.2.69.160")
+        let refusedEnter = try await newcomer.post("/api/enter")
+        #expect(refusedEnter.status == 503)
+        #expect(refusedEnter.header("Set-Cookie") == nil, "no cookie for a session whose EnterPage Kafka never got")
+
+        #expect(try control.send("up all").hasPrefix("ok"))
+        var answer = try await client.post("/api/press")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while answer.status != 200 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            answer = try await client.post("/api/press")
+        }
+        #expect(answer.status == 200)
+        #expect(answer.text.contains("Presses this session: 3"), "the page counts only presses Kafka took")
+        let session = try stack.session(client)
+        #expect(session.presses == 3)
+        let events = try stack.messages(since: mark, sessions: [session.id], expected: 4)
+        #expect(events.count == 4, "EnterPage and three acknowledged presses, nothing else")
+    }
+
+    /// Defect: an outage wrote one warning per refused request, from every thread at once.
+    @Test func anOutageIsLoggedOncePerIntervalNotPerRequest() async throws {
+        let control = try broker()
+        let log = "\(stack.runDir)/logs/workers.log"
+        let line = "Kafka did not acknowledge events"
+        func refusalLines() throws -> [Substring] {
+            try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains(line) }
+        }
+        let before = try refusalLines().count
+        #expect(try control.send("down all").hasPrefix("ok"))
+        defer { _ = try? control.send("up all") }
+        let refused = Counter()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<24 {
+                group.addTask {
+                    let client = PressClient(appURL: stack.app, forwardedFor: "128.32.1.\(index + 1)")
+                    if (try? await client.post("/api/enter"))?.status == 503 { refused.add() }
+                }
+            }
+        }
+        #expect(try control.send("up all").hasPrefix("ok"))
+        #expect(refused.value == 24)
+        let added = try refusalLines().dropFirst(before)
+        // Positive control: the outage is in this log at all.
+        #expect(!added.isEmpty, "the first refusal is logged at once")
+        // Each worker process writes its first refusal, then at most one summary per 5 s;
+        // the 24 refusals took about one ack timeout (2 s).
+        let workers = Int(ProcessInfo.processInfo.environment["BUTTON_PROCESSES"] ?? "") ?? 2
+        #expect(added.count <= 2 * workers, "\(added.count) lines for 24 refusals")
+    }
+
     @Test func sigtermUnderLoadLosesNothingAcknowledged() async throws {
         let mark = try stack.mark()
         let stop = StopFlag()
