@@ -42,7 +42,13 @@ let package = Package(
 
         // MARK: Pure Swift libraries.
         .target(name: "Avro", swiftSettings: strict),
-        .target(name: "SchemaRegistry", dependencies: ["Avro", "Postgres", "FastCGI", log], swiftSettings: strict),
+        // The registry's client and wire models: Foundation only, so its users link no libpq or libfcgi.
+        .target(name: "SchemaRegistry", swiftSettings: strict),
+        .target(
+            name: "SchemaRegistryServer",
+            dependencies: ["SchemaRegistry", "Avro", "Postgres", "FastCGI", log],
+            swiftSettings: strict
+        ),
         .target(name: "LocalBroker", dependencies: ["Kafka", log], swiftSettings: strict),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
         .target(name: "ButtonEvents", dependencies: ["Avro"], swiftSettings: strict),
@@ -68,7 +74,7 @@ let package = Package(
         .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
-            dependencies: ["SchemaRegistry", "FastCGI", "Postgres", log],
+            dependencies: ["SchemaRegistryServer", log],
             swiftSettings: strict
         ),
 
@@ -89,16 +95,17 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry"], swiftSettings: strict),
         .testTarget(
-            name: "SchemaRegistryTests",
-            dependencies: ["SchemaRegistry", "Avro", "FastCGI", log],
+            name: "SchemaRegistryServerTests",
+            dependencies: ["SchemaRegistryServer", "FastCGI", log],
             swiftSettings: strict
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", "Session", "ButtonEvents",
-                "Avro", log,
+                "Avro", "ButtonFCGI", log,
             ],
             swiftSettings: strict
         ),
