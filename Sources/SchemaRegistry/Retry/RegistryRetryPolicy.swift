@@ -82,7 +82,8 @@ public struct RegistryRetryPolicy: Sendable, Equatable {
         // pow may overflow to infinity for large exponents; min keeps the result finite.
         let full = min(cap, Self.seconds(initialDelay) * pow(max(1, multiplier), exponent))
         let jitter = min(max(random, 0), 1)
-        return .seconds(full * (0.5 + 0.5 * jitter))
+        // Whole microseconds: finer is noise, and it keeps waits exact for comparisons.
+        return .microseconds(Int64((full * (0.5 + 0.5 * jitter) * 1e6).rounded()))
     }
 
     /// Runs `operation` until it succeeds, fails for good, or `patience` has passed.
