@@ -79,7 +79,7 @@ let package = Package(
         ),
 
         // MARK: Tests. Unit tests need no servers; IntegrationTests read .run/stack.env.
-        .target(name: "TestSupport", dependencies: ["Kafka", log], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
@@ -104,8 +104,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "FastCGI", "TestSupport", "Session", "ButtonEvents",
-                "Avro", "ButtonFCGI", log,
+                "Kafka", "Postgres", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro",
+                "ButtonFCGI", log,
             ],
             swiftSettings: strict
         ),

@@ -1,7 +1,8 @@
-@testable import ButtonFCGI
 import Foundation
 import Logging
 import Testing
+
+@testable import ButtonFCGI
 
 /// The press workers' start-up against a registry that is briefly unavailable: a real HTTP
 /// server on loopback (Python's `http.server`) plays the registry's answers in order.
@@ -105,7 +106,6 @@ final class ScriptedRegistry: @unchecked Sendable {
         secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         try Data(repeating: UInt8(ascii: "s"), count: 40).write(to: secretFile)
     }
-
 
     /// A press-worker configuration naming this registry.
     func configuration() throws -> ButtonConfiguration {
