@@ -7,10 +7,12 @@ import Testing
 /// The press workers' start-up against a registry that is briefly unavailable: a real HTTP
 /// server on loopback (Python's `http.server`) plays the registry's answers in order.
 ///
-/// Needs no stack: every test brings its own server. Serialized, and every blocking wait runs
-/// on a thread of its own, because the registration under test blocks its thread while its
-/// async work runs on the cooperative pool (two threads on a two-core machine).
-@Suite(.serialized) struct RegistryRetryTests {
+/// Needs no stack: every test brings its own server. Exclusive (run in the serial pass) and
+/// serialized, and every blocking wait runs on a thread of its own, because the registration
+/// under test blocks its thread while its async work and waits run on the cooperative pool
+/// (two threads on a two-core machine): in the parallel pass, blocking suites starved that
+/// pool for longer than the 30 s start-up deadline.
+@Suite(.serialized) struct RegistryRetryExclusiveTests {
     @Test func startUpWaitsOutARegistryThatAnswers503And429() async throws {
         let registry = try ScriptedRegistry([
             .init(status: 503, headers: ["Retry-After": "1"], body: #"{"error_code":50301,"message":"deploying"}"#),
@@ -35,14 +37,12 @@ import Testing
             .init(status: 200, body: #"{"id":1}"#),
         ])
         defer { registry.stop() }
-        let started = ContinuousClock.now
         let configuration = try registry.configuration()
         let error = await #expect(throws: ButtonConfigurationError.self) {
             try await Self.registerSchema(configuration)
         }
         #expect(error?.message.contains("field 'x' breaks readers") == true, "\(String(describing: error))")
-        #expect(ContinuousClock.now - started < .seconds(2), "no retries")
-        #expect(await registry.finish().count == 1)
+        #expect(await registry.finish().count == 1, "no retries")
     }
 
     @Test func startUpWaitsForARegistryThatIsNotListeningYet() async throws {
@@ -58,7 +58,7 @@ import Testing
     /// main thread.
     static func registerSchema(_ configuration: ButtonConfiguration) async throws -> Int32 {
         try await onThread {
-            try ButtonApp.registerSchema(configuration: configuration, logger: Logger(label: "RegistryRetryTests"))
+            try ButtonApp.registerSchema(configuration: configuration, logger: Logger(label: "registry-retry"))
         }
     }
 }
