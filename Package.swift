@@ -44,7 +44,13 @@ let package = Package(
 
         // MARK: Pure Swift libraries.
         .target(name: "Avro", swiftSettings: strict),
-        .target(name: "SchemaRegistry", dependencies: ["Avro", "Postgres", "FastCGI", log], swiftSettings: strict),
+        // The registry's client and wire models: Foundation only, so its users link no libpq or libfcgi.
+        .target(name: "SchemaRegistry", swiftSettings: strict),
+        .target(
+            name: "SchemaRegistryServer",
+            dependencies: ["SchemaRegistry", "Avro", "Postgres", "FastCGI", log],
+            swiftSettings: strict
+        ),
         .target(name: "LocalBroker", dependencies: ["Kafka", log], swiftSettings: strict),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
         .target(name: "ButtonEvents", dependencies: ["Avro"], swiftSettings: strict),
@@ -73,7 +79,7 @@ let package = Package(
         .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
-            dependencies: ["SchemaRegistry", "FastCGI", "Postgres", log],
+            dependencies: ["SchemaRegistryServer", log],
             swiftSettings: strict
         ),
 
@@ -101,9 +107,10 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "SchemaRegistryTests", dependencies: ["SchemaRegistry"], swiftSettings: strict),
         .testTarget(
-            name: "SchemaRegistryTests",
-            dependencies: ["SchemaRegistry", "Avro", "FastCGI", log],
+            name: "SchemaRegistryServerTests",
+            dependencies: ["SchemaRegistryServer", "FastCGI", log],
             swiftSettings: strict
         ),
         .testTarget(
@@ -113,7 +120,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DisruptiveTests",
-            dependencies: ["Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", log],
+            dependencies: ["ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", log],
             swiftSettings: strict
         ),
         .testTarget(name: "BrowserTests", dependencies: ["Session", "TestSupport"], swiftSettings: strict),

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SchemaRegistry
+import SchemaRegistryServer
 
 // The schema registry (Confluent REST subset) as a FastCGI responder behind nginx.
 LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

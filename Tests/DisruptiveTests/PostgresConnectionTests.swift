@@ -418,7 +418,8 @@ struct PostgresConnectionTests {
 
         try Self.restartPostgres()
 
-        // Same object, no explicit reconnect: the failed statement is retried once.
+        // Same object, no explicit reconnect: the dead session is noticed before the statement is
+        // sent, and the statement goes to a new one.
         try connection.execute("INSERT INTO \(table) VALUES ($1)", [7])
         #expect(try connection.query("SELECT v FROM \(table)").map { try $0.int("v") } == [7])
         let startedAfter = try connection.query("SELECT pg_postmaster_start_time()::text AS t")[0].string("t")
@@ -433,7 +434,7 @@ struct PostgresConnectionTests {
         }
     }
 
-    @Test func lostConnectionInsideTransactionThrowsAndOutsideRetries() throws {
+    @Test func lostConnectionInsideTransactionThrowsAndOutsideReconnectsBeforeSending() throws {
         let connection = try Self.connect()
         let killer = try Self.connect()
         let table = Self.uniqueName("pg_lost")
@@ -447,7 +448,8 @@ struct PostgresConnectionTests {
             Thread.sleep(forTimeInterval: 0.2)
         }
 
-        // Outside a transaction: the statement is retried once on a new session.
+        // Outside a transaction: the ended session is noticed before sending; the statement runs
+        // once, on a new session.
         try killBackend()
         #expect(try connection.execute("INSERT INTO \(table) VALUES (1)") == 1)
 
@@ -461,6 +463,71 @@ struct PostgresConnectionTests {
         }
         #expect(error?.code == .connectionLost)
         #expect(try connection.query("SELECT v FROM \(table) ORDER BY v").map { try $0.int("v") } == [1])
+    }
+
+    /// A statement whose connection dies after the server committed must not run again: the
+    /// rows would be written twice. The block commits its insert and then its own backend is
+    /// terminated, so the client sees the connection die with the work already done.
+    @Test func aStatementWhoseConnectionDiedAfterItCommittedIsNotRunAgain() throws {
+        let connection = try Self.connect()
+        let observer = try Self.connect()
+        let table = Self.uniqueName("pg_once")
+        try observer.execute("CREATE TABLE \(table) (v int)")
+        defer { Self.drop(table, on: observer) }
+
+        let error = #expect(throws: PostgresError.self) {
+            try connection.execute(
+                """
+                DO $$ BEGIN
+                    INSERT INTO \(table) VALUES (1);
+                    COMMIT;
+                    PERFORM pg_terminate_backend(pg_backend_pid());
+                    PERFORM pg_sleep(5);
+                END $$
+                """
+            )
+        }
+        #expect(error?.code == .connectionLost)
+        #expect(try observer.query("SELECT count(*) AS n FROM \(table)")[0].int("n") == 1, "written once")
+        // The caller decides what to do; the connection itself is restored for the next call.
+        #expect(try connection.query("SELECT count(*) AS n FROM \(table)")[0].int("n") == 1)
+    }
+
+    /// The same for COPY: a statement trigger counts attempts in a sequence (sequences ignore
+    /// rollbacks), then terminates its backend before the COPY can commit.
+    @Test func aCopyWhoseConnectionDiedIsNotRunAgain() throws {
+        let connection = try Self.connect()
+        let observer = try Self.connect()
+        let table = Self.uniqueName("pg_copy_once")
+        try observer.execute("CREATE TABLE \(table) (v int)")
+        try observer.execute("CREATE SEQUENCE \(table)_attempts")
+        try observer.execute(
+            """
+            CREATE FUNCTION \(table)_die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+                PERFORM nextval('\(table)_attempts');
+                PERFORM pg_terminate_backend(pg_backend_pid());
+                PERFORM pg_sleep(5);
+                RETURN NULL;
+            END $$
+            """
+        )
+        try observer.execute(
+            "CREATE TRIGGER die AFTER INSERT ON \(table) FOR EACH STATEMENT EXECUTE FUNCTION \(table)_die()"
+        )
+        defer {
+            Self.drop(table, on: observer)
+            _ = try? observer.execute("DROP FUNCTION IF EXISTS \(table)_die()")
+            _ = try? observer.execute("DROP SEQUENCE IF EXISTS \(table)_attempts")
+        }
+
+        let error = #expect(throws: PostgresError.self) {
+            try connection.copy(into: table, columns: ["v"], rows: [[1], [2]])
+        }
+        #expect(error?.code == .connectionLost)
+        let attempts = try observer.query("SELECT last_value, is_called FROM \(table)_attempts")[0]
+        #expect(try attempts.bool("is_called"), "the trigger ran")
+        #expect(try attempts.int("last_value") == 1, "the COPY was sent once")
+        #expect(try observer.query("SELECT count(*) AS n FROM \(table)")[0].int("n") == 0)
     }
 
     @Test func noticesGoToTheLoggerNotStderr() throws {

@@ -43,30 +43,33 @@ public enum ButtonApp {
         )
     }
 
-    /// Registers `PressEvent.schemaJSON`, retrying for up to 30 s while the registry starts.
+    /// Registers `PressEvent.schemaJSON`, waiting up to 30 s for a registry that is starting,
+    /// restarting or overloaded (no connection, 5xx, 408, 429; its `Retry-After` honoured).
+    /// An answer that waiting cannot change (409 incompatible, 422 invalid) stops start-up at once.
     static func registerSchema(configuration: ButtonConfiguration, logger: Logger) throws -> Int32 {
         let client = try SchemaRegistryClient(url: configuration.registryURL)
-        let deadline = ContinuousClock.now + .seconds(30)
-        while true {
-            let outcome = blocking {
-                try await client.register(subject: PressEvent.subject, schema: PressEvent.schemaJSON)
+        let outcome = blocking {
+            try await client.register(
+                subject: PressEvent.subject,
+                schema: PressEvent.schemaJSON,
+                retryingFor: .seconds(30)
+            ) { error, wait in
+                logger.warning(
+                    "schema registry not available yet; retrying",
+                    metadata: ["error": "\(error)", "retry_in": "\(wait)"]
+                )
             }
-            switch outcome {
-            case .success(let id):
-                guard let id32 = Int32(exactly: id) else {
-                    throw ButtonConfigurationError("schema id \(id) is out of range")
-                }
-                return id32
-            case .failure(let error as RegistryError):
-                // The registry answered: retrying will not change its mind (e.g. 409).
-                throw ButtonConfigurationError("the schema registry refused the event schema: \(error)")
-            case .failure(let error):
-                guard ContinuousClock.now < deadline else {
-                    throw ButtonConfigurationError("the schema registry is unreachable: \(error)")
-                }
-                logger.warning("schema registry not reachable yet; retrying", metadata: ["error": "\(error)"])
-                Thread.sleep(forTimeInterval: 1)
+        }
+        switch outcome {
+        case .success(let id):
+            guard let id32 = Int32(exactly: id) else {
+                throw ButtonConfigurationError("schema id \(id) is out of range")
             }
+            return id32
+        case .failure(let error as RegistryError) where !error.isTransient:
+            throw ButtonConfigurationError("the schema registry refused the event schema: \(error)")
+        case .failure(let error):
+            throw ButtonConfigurationError("the schema registry is unavailable: \(error)")
         }
     }
 

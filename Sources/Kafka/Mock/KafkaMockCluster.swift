@@ -9,6 +9,13 @@ public import Logging
 ///
 /// `@unchecked Sendable`: the mock cluster's API posts commands to its own thread under a lock,
 /// and the handle that owns it is thread-safe.
+///
+/// Not part of the Kafka module's public API: it is SPI for the local broker (`LocalBroker`) and
+/// its tests, which opt in with `@_spi(LocalBroker) import Kafka`. It stays in this module
+/// because only the librdkafka wrapper may import `CRdKafka`, and it needs the wrapper's
+/// internals (the client handle, the error funnel, error names); a separate module would have
+/// to make those public instead. Production code importing `Kafka` does not see it.
+@_spi(LocalBroker)
 public final class KafkaMockCluster: @unchecked Sendable {
     private let client: KafkaClient
     private let cluster: OpaquePointer

@@ -1,4 +1,4 @@
-internal import Kafka
+@_spi(LocalBroker) internal import Kafka
 internal import Logging
 internal import Synchronization
 

@@ -1,5 +1,5 @@
 internal import Foundation
-internal import Kafka
+@_spi(LocalBroker) internal import Kafka
 public import Logging
 internal import Synchronization
 

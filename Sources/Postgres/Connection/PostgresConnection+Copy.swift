@@ -6,8 +6,9 @@ extension PostgresConnection {
 
     /// Bulk-inserts rows with `COPY table (columns) FROM STDIN` in text format.
     ///
-    /// Runs as one statement: either all rows are inserted or none. Outside a transaction a
-    /// COPY that fails because the connection broke is retried once after reconnecting.
+    /// Runs as one statement: either all rows are inserted or none. A COPY whose connection
+    /// breaks is not sent again (it may have committed before the answer was lost): it throws
+    /// `.connectionLost`, and the caller retries only if the rows are written idempotently.
     /// - Parameters:
     ///   - table: The table, `name` or `schema.name`; each part is quoted, so it is taken
     ///     literally (case-sensitive, no SQL).
@@ -26,7 +27,7 @@ extension PostgresConnection {
                 message: "row \(index + 1) has \(row.count) values for \(columns.count) columns"
             )
         }
-        return try withReconnect { connection in
+        return try withUsableConnection { connection in
             try copyOnce(on: connection, sql, rows)
         }
     }
@@ -85,7 +86,10 @@ extension PostgresConnection {
         if let clientError {
             throw clientError
         }
-        if let serverError {
+        if var serverError {
+            // The server's own farewell (e.g. a terminated backend) arrives as an ordinary error
+            // just before the connection closes; report it as the lost connection it is.
+            if PQstatus(connection) != CONNECTION_OK { serverError.code = .connectionLost }
             throw serverError
         }
         if sendFailed {

@@ -8,9 +8,15 @@ public import Logging
 /// `PQexecParams`, so values are always sent as parameters, never spliced into SQL.
 ///
 /// When the server goes away (restart, failover, killed backend) the connection reconnects on
-/// its next use. A statement that failed because the connection broke is retried once if it
-/// ran outside an explicit transaction; inside `transaction(_:)` (or after a manual `BEGIN`)
-/// it throws `PostgresError.connectionLost` and the caller retries the whole transaction.
+/// its next use, before anything is sent: outside a transaction, each call first reads what
+/// the server sent while the connection was idle (without blocking), so a session the server
+/// already ended is noticed and restored, and the statement goes to the new session.
+///
+/// A statement is never sent twice. When the connection breaks while a statement (or a COPY)
+/// is in flight, the server may have run and committed it before the answer was lost, so the
+/// call throws `PostgresError.connectionLost` and the caller decides: retry only a unit of
+/// work that is idempotent (e.g. keyed by a unique source position), or a whole transaction
+/// whose `COMMIT` was never sent. The next call reconnects.
 public final class PostgresConnection {
     /// The libpq connection; `nil` once closed. `PQreset` keeps the same pointer.
     private var handle: OpaquePointer?
@@ -97,7 +103,7 @@ public final class PostgresConnection {
         }
         let texts = try parameters.enumerated().map { try $0.element.textEncoded(position: $0.offset + 1) }
         let types = parameters.map(\.typeOID)
-        return try withReconnect { connection in
+        return try withUsableConnection { connection in
             try self.execute(on: connection, sql, texts, types)
         }
     }
@@ -143,23 +149,20 @@ public final class PostgresConnection {
         }
     }
 
-    /// Runs `operation` on a usable connection. If it fails because the connection broke and
-    /// no explicit transaction was open, reconnects and runs it once more.
-    func withReconnect<T>(_ operation: (OpaquePointer) throws -> T) throws -> T {
-        let connection = try usableConnection()
-        let outsideTransaction = transactionDepth == 0 && PQtransactionStatus(connection) == PQTRANS_IDLE
-        do {
-            return try operation(connection)
-        } catch let error as PostgresError where error.code == .connectionLost && outsideTransaction {
-            try reconnect(connection, reason: error.message)
-            return try operation(connection)
-        }
+    /// Runs `operation` once on a usable connection (restored first if it is known to be
+    /// broken). Never runs it again: once sent, a statement may have committed even if its
+    /// answer was lost (issue 6, defect 3: rows written twice).
+    func withUsableConnection<T>(_ operation: (OpaquePointer) throws -> T) throws -> T {
+        try operation(try usableConnection())
     }
 
     /// The open connection, restored first if it broke since the last call.
     private func usableConnection() throws -> OpaquePointer {
         guard let connection = handle else {
             throw PostgresError(code: .connectionClosed, message: "the connection to \(endpoint) was closed")
+        }
+        if transactionDepth == 0 && PQtransactionStatus(connection) == PQTRANS_IDLE {
+            Self.readWhatArrivedWhileIdle(on: connection)
         }
         if PQstatus(connection) != CONNECTION_OK {
             guard transactionDepth == 0 else {
@@ -171,6 +174,19 @@ public final class PostgresConnection {
             try reconnect(connection, reason: "connection was broken")
         }
         return connection
+    }
+
+    /// Reads what the server sent while the connection was idle, so that a session the server
+    /// has ended is known to be broken before the next statement is sent, which can then go to
+    /// a new session safely. Never blocks: libpq keeps its socket non-blocking.
+    ///
+    /// A server ending a session (shutdown, `pg_terminate_backend`, idle timeout) sends an
+    /// error and closes the socket: the first read takes the message, the second meets the end
+    /// of the stream and marks the connection bad. A live connection just has nothing to read.
+    private static func readWhatArrivedWhileIdle(on connection: OpaquePointer) {
+        for _ in 0..<2 where PQstatus(connection) == CONNECTION_OK {
+            if PQconsumeInput(connection) == 0 { return }
+        }
     }
 
     private func reconnect(_ connection: OpaquePointer, reason: String) throws {
@@ -218,7 +234,7 @@ public final class PostgresConnection {
     }
 
     /// The one place that turns a failed libpq result (or a missing one) into a Swift error.
-    /// A broken connection becomes `.connectionLost` so `withReconnect` can retry.
+    /// A broken connection becomes `.connectionLost`: the statement's outcome is unknown.
     func failure(_ result: OpaquePointer?, on connection: OpaquePointer, code: PostgresError.Code) -> PostgresError {
         func field(_ name: Int32) -> String? {
             guard let result, let value = PQresultErrorField(result, name) else {

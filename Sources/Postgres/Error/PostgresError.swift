@@ -18,8 +18,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         /// The connection could not be established (bad connection string, server unreachable,
         /// authentication failed).
         public static let connectionFailed = Code("connectionFailed")
-        /// The connection broke and could not be used or restored for this statement; inside a
-        /// transaction, retry the whole transaction.
+        /// The connection broke, or could not be restored for this statement. If it broke while
+        /// the statement was in flight, the server may have run (and, outside a transaction,
+        /// committed) it: the statement is not retried, so retry only idempotent work or a whole
+        /// transaction. The connection reconnects on its next use.
         public static let connectionLost = Code("connectionLost")
         /// The connection was closed with `close()`.
         public static let connectionClosed = Code("connectionClosed")

@@ -1,3 +1,5 @@
+public import SchemaRegistry
+
 /// A registry store in memory, for unit tests and throwaway runs; not shared across processes.
 public final class InMemoryRegistryStore: RegistryStore {
     private var schemasByID: [Int: (schema: String, normalized: String)] = [:]

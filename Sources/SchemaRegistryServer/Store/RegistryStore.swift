@@ -1,16 +1,10 @@
+public import SchemaRegistry
+
 /// A schema as the registry stores it.
 public struct StoredSchema: Sendable, Equatable {
     /// The global schema id, never reused.
     public let id: Int
     /// The schema text as first registered.
-    public let schema: String
-}
-
-/// One version of a subject.
-public struct SubjectVersion: Sendable, Equatable {
-    public let subject: String
-    public let version: Int
-    public let id: Int
     public let schema: String
 }
 

@@ -1,4 +1,5 @@
 public import Postgres
+public import SchemaRegistry
 
 /// The registry's storage in PostgreSQL; survives restarts, shared by all registry workers.
 ///

@@ -1,6 +1,7 @@
 public import FastCGI
 public import Logging
 import Postgres
+import SchemaRegistry
 
 #if canImport(Glibc)
 import Glibc

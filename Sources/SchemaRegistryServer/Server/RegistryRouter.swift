@@ -1,5 +1,6 @@
 public import FastCGI
 import Foundation
+import SchemaRegistry
 
 /// Maps the Confluent Schema Registry REST API onto `RegistryService`.
 ///
@@ -22,7 +23,7 @@ public struct RegistryRouter {
         } catch let error as RegistryError {
             return Self.response(for: error)
         } catch {
-            return Self.json(status: 500, ["error_code": 500, "message": "Internal error"])
+            return Self.json(status: 500, RegistryErrorResponse(errorCode: 500, message: "Internal error"))
         }
     }
 
@@ -40,25 +41,28 @@ public struct RegistryRouter {
 
         switch (method, segments.count, segments.first) {
         case ("GET", 0, _):
-            return Self.json(status: 200, [String: Any]())
+            return Self.json(status: 200, EmptyObject())
         case ("GET", 2, "schemas") where segments[1] == "types":
             return Self.json(status: 200, ["AVRO"])
         case ("GET", 3, "schemas") where segments[1] == "ids":
             let found = try service.schema(id: try Self.schemaID(segments[2]))
-            return Self.json(status: 200, ["schema": found.schema])
+            return Self.json(status: 200, SchemaResponse(schema: found.schema))
         case ("GET", 4, "schemas") where segments[1] == "ids" && segments[3] == "schema":
             let found = try service.schema(id: try Self.schemaID(segments[2]))
             return FastCGIResponse(status: 200, contentType: Self.contentType, body: found.schema)
         case ("GET", 4, "schemas") where segments[1] == "ids" && segments[3] == "versions":
             let usages = try service.usages(ofSchema: try Self.schemaID(segments[2]))
-            return Self.json(status: 200, usages.map { ["subject": $0.subject, "version": $0.version] })
+            return Self.json(
+                status: 200,
+                usages.map { SubjectVersionReference(subject: $0.subject, version: $0.version) }
+            )
         case ("GET", 1, "subjects"):
             return Self.json(status: 200, try service.subjects())
         case ("GET", 3, "subjects") where segments[2] == "versions":
             return Self.json(status: 200, try service.versions(of: segments[1]))
         case ("GET", 4, "subjects") where segments[2] == "versions":
             let found = try service.version(of: segments[1], try Self.version(segments[3]))
-            return Self.json(status: 200, Self.describe(found))
+            return Self.json(status: 200, found)
         case ("GET", 5, "subjects") where segments[2] == "versions" && segments[4] == "schema":
             let found = try service.version(of: segments[1], try Self.version(segments[3]))
             return FastCGIResponse(status: 200, contentType: Self.contentType, body: found.schema)
@@ -67,19 +71,19 @@ public struct RegistryRouter {
             let id = try service.register(
                 subject: segments[1],
                 schema: body.schema,
-                type: body.type,
-                hasReferences: body.hasReferences
+                type: body.schemaType,
+                hasReferences: body.references?.isEmpty == false
             )
-            return Self.json(status: 200, ["id": id])
+            return Self.json(status: 200, SchemaIDResponse(id: id))
         case ("POST", 2, "subjects"):
             let body = try Self.schemaBody(request.body)
             let found = try service.lookup(
                 subject: segments[1],
                 schema: body.schema,
-                type: body.type,
-                hasReferences: body.hasReferences
+                type: body.schemaType,
+                hasReferences: body.references?.isEmpty == false
             )
-            return Self.json(status: 200, Self.describe(found))
+            return Self.json(status: 200, found)
         case ("POST", 4, "compatibility") where segments[1] == "subjects" && segments[3] == "versions":
             let body = try Self.schemaBody(request.body)
             let reasons = try service.check(
@@ -87,7 +91,7 @@ public struct RegistryRouter {
                 version: nil,
                 all: true,
                 schema: body.schema,
-                type: body.type
+                type: body.schemaType
             )
             return Self.compatibilityAnswer(reasons, verbose: verbose)
         case ("POST", 5, "compatibility") where segments[1] == "subjects" && segments[3] == "versions":
@@ -97,30 +101,30 @@ public struct RegistryRouter {
                 version: try Self.version(segments[4]),
                 all: false,
                 schema: body.schema,
-                type: body.type
+                type: body.schemaType
             )
             return Self.compatibilityAnswer(reasons, verbose: verbose)
         case ("GET", 1, "config"):
-            return Self.json(status: 200, ["compatibilityLevel": try service.globalCompatibility().rawValue])
+            return Self.json(status: 200, Self.levelAnswer(try service.globalCompatibility()))
         case ("PUT", 1, "config"):
             let level = try Self.levelBody(request.body)
             try service.setCompatibility(level, subject: nil)
-            return Self.json(status: 200, ["compatibility": level.rawValue])
+            return Self.json(status: 200, CompatibilityUpdate(compatibility: level.rawValue))
         case ("GET", 2, "config"):
             if let level = try service.compatibility(subject: segments[1]) {
-                return Self.json(status: 200, ["compatibilityLevel": level.rawValue])
+                return Self.json(status: 200, Self.levelAnswer(level))
             }
             guard query["defaultToGlobal"] == "true" else {
                 throw RegistryError.subjectLevelConfigNotFound(segments[1])
             }
-            return Self.json(status: 200, ["compatibilityLevel": try service.globalCompatibility().rawValue])
+            return Self.json(status: 200, Self.levelAnswer(try service.globalCompatibility()))
         case ("PUT", 2, "config"):
             let level = try Self.levelBody(request.body)
             try service.setCompatibility(level, subject: segments[1])
-            return Self.json(status: 200, ["compatibility": level.rawValue])
+            return Self.json(status: 200, CompatibilityUpdate(compatibility: level.rawValue))
         case ("DELETE", 2, "config"):
             let removed = try service.deleteCompatibility(subject: segments[1])
-            return Self.json(status: 200, ["compatibilityLevel": removed.rawValue])
+            return Self.json(status: 200, Self.levelAnswer(removed))
         default:
             if Self.knownPath(segments) { throw RegistryError.methodNotAllowed(method) }
             throw RegistryError.notFound(String(rawPath))
@@ -138,19 +142,17 @@ public struct RegistryRouter {
         }
     }
 
-    private static func describe(_ version: SubjectVersion) -> [String: Any] {
-        ["subject": version.subject, "version": version.version, "id": version.id, "schema": version.schema]
+    private static func levelAnswer(_ level: CompatibilityLevel) -> CompatibilityLevelResponse {
+        CompatibilityLevelResponse(compatibilityLevel: level.rawValue)
     }
 
     private static func compatibilityAnswer(_ reasons: [String], verbose: Bool) -> FastCGIResponse {
-        var answer: [String: Any] = ["is_compatible": reasons.isEmpty]
-        if verbose { answer["messages"] = reasons }
-        return json(status: 200, answer)
+        json(status: 200, CompatibilityCheckResponse(isCompatible: reasons.isEmpty, messages: verbose ? reasons : nil))
     }
 
     /// The Confluent-shaped answer for an error.
     static func response(for error: RegistryError) -> FastCGIResponse {
-        json(status: error.status, ["error_code": error.errorCode, "message": error.message])
+        json(status: error.status, RegistryErrorResponse(errorCode: error.errorCode, message: error.message))
     }
 
     static func schemaID(_ text: String) throws -> Int {
@@ -169,32 +171,27 @@ public struct RegistryRouter {
         return number
     }
 
-    static func jsonObject(_ body: [UInt8]) throws -> [String: Any] {
+    /// Decodes a request body, telling malformed JSON (400) from a well-formed body of the
+    /// wrong shape (422), as the Confluent registry does.
+    static func decode<Body: Decodable>(_ type: Body.Type, from body: [UInt8], needs field: String) throws -> Body {
         guard !body.isEmpty else { throw RegistryError.badRequest("Request body is empty; expected a JSON object") }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) else {
+        do {
+            return try JSONDecoder().decode(type, from: Data(body))
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
             throw RegistryError.badRequest("Request body is not valid JSON")
-        }
-        guard let dictionary = object as? [String: Any] else {
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
             throw RegistryError.unprocessable("Request body must be a JSON object")
+        } catch {
+            throw RegistryError.unprocessable("Request body needs a \"\(field)\" string")
         }
-        return dictionary
     }
 
-    static func schemaBody(_ body: [UInt8]) throws -> (schema: String, type: String?, hasReferences: Bool) {
-        let object = try jsonObject(body)
-        guard let schema = object["schema"] as? String else {
-            throw RegistryError.unprocessable("Request body needs a \"schema\" string")
-        }
-        let type = object["schemaType"] as? String
-        let references = (object["references"] as? [Any]) ?? []
-        return (schema, type, !references.isEmpty)
+    static func schemaBody(_ body: [UInt8]) throws -> SchemaRequest {
+        try decode(SchemaRequest.self, from: body, needs: "schema")
     }
 
     static func levelBody(_ body: [UInt8]) throws -> CompatibilityLevel {
-        let object = try jsonObject(body)
-        guard let text = object["compatibility"] as? String else {
-            throw RegistryError.unprocessable("Request body needs a \"compatibility\" string")
-        }
+        let text = try decode(CompatibilityUpdate.self, from: body, needs: "compatibility").compatibility
         guard let level = CompatibilityLevel(rawValue: text.uppercased()) else {
             throw RegistryError.invalidCompatibilityLevel(text)
         }
@@ -212,10 +209,13 @@ public struct RegistryRouter {
         return items
     }
 
-    static func json(status: Int, _ value: Any) -> FastCGIResponse {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+    static func json(status: Int, _ value: some Encodable) -> FastCGIResponse {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return FastCGIResponse(status: status, headers: [("Content-Type", contentType)], body: Array(data))
     }
 }
+
+/// `{}`: the answer to `GET /`.
+private struct EmptyObject: Encodable {}

@@ -1,7 +1,7 @@
 import FastCGI
 import Foundation
 import Logging
-import SchemaRegistry
+import SchemaRegistryServer
 
 /// Schemas used across the registry tests.
 enum Fixtures {

@@ -1,5 +1,6 @@
 import Avro
 public import Logging
+public import SchemaRegistry
 
 /// The registry's behaviour, independent of HTTP: schema parsing, identity, compatibility.
 public struct RegistryService {
