@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Looks through everything the stack wrote to disk (logs, nginx logs) for a string.
 public enum StackFiles {
