@@ -32,6 +32,13 @@ public struct SignalSet: @unchecked Sendable {
         try checkedCall("pthread_sigmask") { pthread_sigmask(SIG_BLOCK, &set, nil) }
     }
 
+    /// Unblocks the set in the calling thread.
+    /// - Throws: `SystemError`.
+    public func unblock() throws(SystemError) {
+        var set = raw
+        try checkedCall("pthread_sigmask") { pthread_sigmask(SIG_UNBLOCK, &set, nil) }
+    }
+
     /// Waits until a member is pending (it must be blocked) and takes it.
     /// - Returns: the signal.
     /// - Throws: `SystemError`.

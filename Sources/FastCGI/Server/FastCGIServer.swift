@@ -214,6 +214,14 @@ public final class FastCGIServer: Sendable {
             logger.error("cannot create handler; thread exits", metadata: ["error": "\(error)"])
             return
         }
+        // The creating thread's mask is inherited, and some creators block everything (a
+        // libdispatch worker does): the wake signal must reach this thread or stop() waits forever.
+        do {
+            try SignalSet([wakeSignal]).unblock()
+        } catch {
+            logger.error("cannot unblock the wake signal; thread exits", metadata: ["error": "\(error)"])
+            return
+        }
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
         // FAIL_ACCEPT_ON_INTR: the wake signal makes a blocked accept return, so stop() works
