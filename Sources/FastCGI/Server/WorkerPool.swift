@@ -109,7 +109,7 @@ private final class Master {
                     "worker exited; replacing it",
                     metadata: [
                         "pid": "\(pid)", "status": "\(describe(status))",
-                        "delay": "\(ContinuousClock.now.duration(to: due))",
+                        "delay": "\(max(.zero, ContinuousClock.now.duration(to: due)))",
                     ]
                 )
             }
