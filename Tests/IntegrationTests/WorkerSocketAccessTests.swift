@@ -166,7 +166,9 @@ final class RegistryPool: @unchecked Sendable {
             ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-registry"
         )
         logPath = "/tmp/button-access-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
+            throw StackEnvError(message: "cannot create \(logPath)")
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["FCGI_WEB_SERVER_ADDRS"] = nil
         environment["REGISTRY_LISTEN"] = listen

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One request as nginx passed it: CGI params and the request body.
 ///
 /// A plain value, built from libfcgi's param array by the server and by tests directly,
@@ -92,12 +96,9 @@ public struct FastCGIRequest: Sendable {
     }
 
     static func equal(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
-        var offset = 0
-        while offset < other.count {
-            if bytes[start + offset] != other[offset] { return false }
-            offset += 1
-        }
-        return true
+        guard other.count > 0 else { return true }
+        guard let base = bytes.baseAddress, let wanted = other.baseAddress else { return false }
+        return memcmp(base + start, wanted, other.count) == 0
     }
 
     /// The value bytes of the first param called `name`, sharing the request's storage.
@@ -219,13 +220,16 @@ extension FastCGIRequest {
 
         /// Appends one `NAME=value` entry as libfcgi stores it; entries without `=` are skipped.
         mutating func append(entry bytes: UnsafeRawBufferPointer) {
-            guard let eq = bytes.firstIndex(of: UInt8(ascii: "=")) else { return }
-            let start = Int32(truncatingIfNeeded: storage.count)
-            storage.append(contentsOf: bytes)
+            guard let base = bytes.baseAddress, let eq = memchr(base, Int32(UInt8(ascii: "=")), bytes.count) else {
+                return
+            }
+            let start = storage.count
+            // A bulk copy: appending a raw buffer as a sequence would go byte by byte.
+            storage.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
             entries.append(
                 Entry(
-                    start: start,
-                    nameEnd: start + Int32(truncatingIfNeeded: eq),
+                    start: Int32(truncatingIfNeeded: start),
+                    nameEnd: Int32(truncatingIfNeeded: start + (UnsafeRawPointer(eq) - base)),
                     valueEnd: Int32(truncatingIfNeeded: storage.count)
                 )
             )
