@@ -37,10 +37,16 @@ final class LibLocHandle {
         }
         var database: OpaquePointer?
         do {
-            try Self.call("loc_database_new", .invalidDatabase, path: path) { loc_database_new(context, &database, file) }
+            try Self.call("loc_database_new", .invalidDatabase, path: path) {
+                loc_database_new(context, &database, file)
+            }
         } catch {
             loc_unref(context)
-            throw LibLocError(.invalidDatabase, "\(path) is not a valid location database (\(error.message))", path: path)
+            throw LibLocError(
+                .invalidDatabase,
+                "\(path) is not a valid location database (\(error.message))",
+                path: path
+            )
         }
         guard let database else {
             loc_unref(context)

@@ -16,7 +16,10 @@ enum FastCGIWire {
             if count < 128 {
                 out.append(UInt8(count))
             } else {
-                out += [UInt8((count >> 24) | 0x80), UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff), UInt8(count & 0xff)]
+                out += [
+                    UInt8((count >> 24) | 0x80), UInt8((count >> 16) & 0xff), UInt8((count >> 8) & 0xff),
+                    UInt8(count & 0xff),
+                ]
             }
         }
         for (name, value) in params {

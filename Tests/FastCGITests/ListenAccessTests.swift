@@ -34,8 +34,12 @@ import Testing
     }
 
     @Test func otherTCPListenersNeedAList() throws {
-        #expect(throws: FastCGIError.self) { try ListenAccess().webServerAddresses(for: .tcp(host: "0.0.0.0", port: 9000)) }
-        #expect(throws: FastCGIError.self) { try ListenAccess().webServerAddresses(for: .tcp(host: "10.0.0.5", port: 9000)) }
+        #expect(throws: FastCGIError.self) {
+            try ListenAccess().webServerAddresses(for: .tcp(host: "0.0.0.0", port: 9000))
+        }
+        #expect(throws: FastCGIError.self) {
+            try ListenAccess().webServerAddresses(for: .tcp(host: "10.0.0.5", port: 9000))
+        }
         let listed = try ListenAccess(environment: ["FCGI_WEB_SERVER_ADDRS": "10.0.0.1, 10.0.0.2"], prefix: "BUTTON")
         #expect(try listed.webServerAddresses(for: .tcp(host: "0.0.0.0", port: 9000)) == "10.0.0.1,10.0.0.2")
         let bad = try ListenAccess(environment: ["FCGI_WEB_SERVER_ADDRS": "nginx.internal"], prefix: "BUTTON")

@@ -87,7 +87,9 @@ import Testing
         var remote = try Socket.unixAddress(to)
         let size = socklen_t(MemoryLayout<sockaddr_un>.size)
         try retryingSystemCall("bind") {
-            withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+            withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+            }
         }
         try retryingSystemCall("connect") {
             withUnsafePointer(to: &remote) {

@@ -95,7 +95,8 @@ public struct FastCGIRequest: Sendable {
         }
     }
 
-    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ other: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func equal(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ other: UnsafeBufferPointer<UInt8>) -> Bool
+    {
         guard other.count > 0 else { return true }
         guard let base = bytes.baseAddress, let wanted = other.baseAddress else { return false }
         return memcmp(base + start, wanted, other.count) == 0
@@ -225,7 +226,9 @@ extension FastCGIRequest {
             }
             let start = storage.count
             // A bulk copy: appending a raw buffer as a sequence would go byte by byte.
-            storage.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count))
+            storage.append(
+                contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+            )
             entries.append(
                 Entry(
                     start: Int32(truncatingIfNeeded: start),

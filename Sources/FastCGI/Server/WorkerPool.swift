@@ -90,7 +90,9 @@ private final class Master {
         while true {
             // Wake for a signal, a due restart, or at least every second to reap.
             var timeout = Duration.seconds(1)
-            if let next = policy.nextRestart { timeout = min(timeout, max(.zero, ContinuousClock.now.duration(to: next))) }
+            if let next = policy.nextRestart {
+                timeout = min(timeout, max(.zero, ContinuousClock.now.duration(to: next)))
+            }
             let signal: Int32?
             do {
                 signal = try Self.signals.wait(timeout: timeout)
