@@ -106,6 +106,20 @@ import Testing
         #expect(try pool.request(connect: socket).hasPrefix("Status: 200"))
     }
 
+    @Test func aTCPListenWithoutAllowedPeersDoesNotStart() throws {
+        // A listener reachable from other hosts, no list of allowed peers: refused at start.
+        let binary = StackEnv.packageRoot.appendingPathComponent(
+            ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-registry"
+        ).path
+        var environment = ProcessInfo.processInfo.environment
+        environment["FCGI_WEB_SERVER_ADDRS"] = nil
+        environment["REGISTRY_LISTEN"] = "0.0.0.0:\(try Self.freePort())"
+        environment["REGISTRY_PG_DSN"] = try env.require("PG_DSN")
+        let result = try Command.run(binary, [], environment: environment, inheritEnvironment: false)
+        #expect(result.status != 0)
+        #expect(result.errors.contains("FCGI_WEB_SERVER_ADDRS"), "says what to set: \(result.errors)")
+    }
+
     // MARK: helpers
 
     static func python(_ script: String, _ arguments: [String]) throws -> String {
