@@ -118,13 +118,14 @@ public enum Socket {
         do throws(SystemError) {
             // A connect interrupted by a signal goes on in the background; retrying it would
             // fail with EALREADY, so an interruption is reported as it is.
-            try systemCall("cannot connect to \(path)") {
+            let connected = try systemCall("cannot connect to \(path)", interruptible: true) {
                 withUnsafePointer(to: &address) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
                     }
                 }
             }
+            guard connected != nil else { throw SystemError("cannot connect to \(path)", errno: EINTR) }
             try setTimeouts(fd, timeout)
             return fd
         } catch {
