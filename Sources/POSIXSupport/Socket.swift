@@ -62,6 +62,7 @@ public enum Socket {
         var address = try unixAddress(path)
         if kind(of: path) == .socket { unlink(path) }
         let fd = try make(family: AF_UNIX, label: path)
+        var bound = false
         do throws(SystemError) {
             try retryingSystemCall("cannot bind \(path)") {
                 withUnsafePointer(to: &address) {
@@ -70,6 +71,7 @@ public enum Socket {
                     }
                 }
             }
+            bound = true
             if let group = access.group {
                 try retryingSystemCall("cannot give \(path) to group \(group)") { chown(path, uid_t.max, group) }
             }
@@ -78,7 +80,8 @@ public enum Socket {
             return fd
         } catch {
             close(fd)
-            unlink(path)
+            // Only the file our bind created: a failed bind means the path is someone else's.
+            if bound { unlink(path) }
             throw error
         }
     }
