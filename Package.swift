@@ -36,13 +36,15 @@ let package = Package(
         .systemLibrary(name: "CMaxMindDB", pkgConfig: "libmaxminddb", providers: [.apt(["libmaxminddb-dev"])]),
 
         // MARK: One Swift wrapper per C library; their public APIs use Swift types only.
-        .target(name: "FastCGI", dependencies: ["CFastCGI", log], swiftSettings: strict),
+        .target(name: "FastCGI", dependencies: ["CFastCGI", "POSIXSupport", log], swiftSettings: strict),
         .target(name: "Kafka", dependencies: ["CRdKafka", log], swiftSettings: strict),
         .target(name: "Postgres", dependencies: ["CLibPQ", log], swiftSettings: strict),
-        .target(name: "LibLoc", dependencies: ["CLibLoc"], swiftSettings: strict),
+        .target(name: "LibLoc", dependencies: ["CLibLoc", "POSIXSupport"], swiftSettings: strict),
         .target(name: "MaxMindDB", dependencies: ["CMaxMindDB"], swiftSettings: strict),
 
         // MARK: Pure Swift libraries.
+        // The system calls the wrappers and servers share: one errno funnel, sockets, threads, signals.
+        .target(name: "POSIXSupport", swiftSettings: strict),
         .target(name: "Avro", swiftSettings: strict),
         // The registry's client and wire models: Foundation only, so its users link no libpq or libfcgi.
         .target(name: "SchemaRegistry", swiftSettings: strict),
@@ -51,7 +53,7 @@ let package = Package(
             dependencies: ["SchemaRegistry", "Avro", "Postgres", "FastCGI", log],
             swiftSettings: strict
         ),
-        .target(name: "LocalBroker", dependencies: ["Kafka", log], swiftSettings: strict),
+        .target(name: "LocalBroker", dependencies: ["Kafka", "POSIXSupport", log], swiftSettings: strict),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
         .target(name: "ButtonEvents", dependencies: ["Avro"], swiftSettings: strict),
         .target(
@@ -93,7 +95,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
-        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: strict),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "POSIXSupport", log], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
         .testTarget(name: "ButtonEventsTests", dependencies: ["ButtonEvents", "Avro"], swiftSettings: strict),
         .testTarget(

@@ -12,6 +12,10 @@ public struct FastCGIError: Error, CustomStringConvertible, Sendable {
         public static let libraryFailed = Code(name: "libraryFailed")
         /// A worker process could not be started.
         public static let spawnFailed = Code(name: "spawnFailed")
+        /// The listener's access settings (socket mode, group, allowed peers) are invalid or missing.
+        public static let invalidAccess = Code(name: "invalidAccess")
+        /// A system call failed (threads, signals).
+        public static let systemCallFailed = Code(name: "systemCallFailed")
     }
 
     public let code: Code

@@ -1,4 +1,5 @@
 internal import CLibLoc
+import POSIXSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -17,23 +18,37 @@ final class LibLocHandle {
 
     init(path: String) throws(LibLocError) {
         guard let file = fopen(path, "re") else {
-            let reason = String(cString: strerror(errno))
+            let reason = SystemError.last("fopen").reason
             throw LibLocError(.openFailed, "cannot open location database \(path): \(reason)", path: path)
         }
         // libloc duplicates the descriptor and maps the sections itself; this stream is only
-        // needed while the database is opened.
-        defer { fclose(file) }
+        // needed while the database is opened. Closing a stream that was only read loses
+        // nothing, so a failure here has no consequence.
+        defer { _ = try? retryingSystemCall("fclose") { fclose(file) } }
 
         if let problem = Self.checkHeader(file) {
             throw LibLocError(.invalidDatabase, "\(path) is not a valid location database: \(problem)", path: path)
         }
 
         var context: OpaquePointer?
-        guard loc_new(&context) == 0, let context else {
-            throw LibLocError(.libraryFailed, "cannot create a libloc context", path: path)
+        try Self.call("loc_new", .libraryFailed, path: path) { loc_new(&context) }
+        guard let context else {
+            throw LibLocError(.libraryFailed, "loc_new returned no context", path: path)
         }
         var database: OpaquePointer?
-        guard loc_database_new(context, &database, file) == 0, let database else {
+        do {
+            try Self.call("loc_database_new", .invalidDatabase, path: path) {
+                loc_database_new(context, &database, file)
+            }
+        } catch {
+            loc_unref(context)
+            throw LibLocError(
+                .invalidDatabase,
+                "\(path) is not a valid location database (\(error.message))",
+                path: path
+            )
+        }
+        guard let database else {
             loc_unref(context)
             throw LibLocError(.invalidDatabase, "\(path) is not a valid location database", path: path)
         }
@@ -52,15 +67,10 @@ final class LibLocHandle {
             throw LibLocError(.invalidAddress, "not an IP address")
         }
         var network: OpaquePointer?
-        let status = loc_database_lookup(database, &parsed, &network)
-        guard let network else {
-            // libloc 0.9 returns 1 without a network when no network contains the address
-            // (private, loopback and unallocated space); errors are negative.
-            if status >= 0 {
-                return nil
-            }
-            throw LibLocError(.lookupFailed, "location database lookup failed (\(status))")
-        }
+        // libloc 0.9 returns 1 without a network when no network contains the address
+        // (private, loopback and unallocated space); errors are negative.
+        try Self.call("loc_database_lookup", .lookupFailed) { loc_database_lookup(database, &parsed, &network) }
+        guard let network else { return nil }
         defer { loc_network_unref(network) }
 
         var flags = LocationNetwork.Flags()
@@ -95,17 +105,43 @@ final class LibLocHandle {
 
     var createdAt: Int { Int(loc_database_created_at(database)) }
 
+    /// The one place a libloc status becomes a Swift error. libloc returns a negative value
+    /// on failure: `-errno`, or -1 with `errno` set; zero and positive values are results.
+    /// The message names the call and the database, never the address looked up.
+    @discardableResult
+    private static func call(
+        _ what: String,
+        _ code: LibLocError.Code,
+        path: String? = nil,
+        _ body: () -> Int32
+    ) throws(LibLocError) -> Int32 {
+        let saved = errno
+        errno = 0
+        let status = body()
+        let reported = errno
+        errno = saved
+        guard status < 0 else { return status }
+        let number = status < -1 ? -status : (reported != 0 ? reported : EIO)
+        throw LibLocError(code, "\(what) failed: \(SystemError(what, errno: number).reason)", path: path)
+    }
+
     /// Reads the header and the file size for `LibLocFileCheck`, then rewinds.
     private static func checkHeader(_ file: UnsafeMutablePointer<FILE>) -> String? {
         var status = stat()
-        guard fstat(fileno(file), &status) == 0 else {
-            return String(cString: strerror(errno))
+        do {
+            try retryingSystemCall("fstat") { fstat(fileno(file), &status) }
+        } catch {
+            return error.reason
         }
         guard status.st_mode & S_IFMT == S_IFREG else {
             return "not a regular file"
         }
         var prefix = [UInt8](repeating: 0, count: LibLocFileCheck.prefixSize)
         let count = prefix.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+        // A short read is either the end of a short file (the check reports it as truncated)
+        // or a read error, which must not pass for a short file.
+        if ferror(file) != 0 { return "cannot read the header" }
+        // rewind also clears the stream's end-of-file flag, which libloc's own reads need.
         rewind(file)
         return LibLocFileCheck.problem(prefix: Array(prefix.prefix(count)), fileSize: UInt64(status.st_size))
     }

@@ -38,6 +38,7 @@ public enum ButtonApp {
         logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
         try WorkerPool.runMaster(
             address: configuration.listen,
+            access: configuration.listenAccess,
             configuration: WorkerPoolConfiguration(processes: configuration.processes),
             logger: logger
         )

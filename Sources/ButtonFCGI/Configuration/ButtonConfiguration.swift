@@ -8,6 +8,9 @@ public import Kafka
 /// | variable | meaning | default |
 /// | --- | --- | --- |
 /// | `BUTTON_LISTEN` | FastCGI socket: `unix:/path` or `host:port` | `unix:.run/button.sock` |
+/// | `BUTTON_LISTEN_MODE` | octal mode of the unix socket; others get nothing | `0660` |
+/// | `BUTTON_LISTEN_GROUP` | group of the unix socket: the group nginx's workers run as | the process's group |
+/// | `FCGI_WEB_SERVER_ADDRS` | IPv4 addresses of the nginx hosts allowed to connect over TCP | `127.0.0.1` for a loopback listen, else required |
 /// | `BUTTON_PROCESSES` | worker processes (N) | 2 |
 /// | `BUTTON_THREADS` | threads per worker (M); each serves one nginx connection | 128 |
 /// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties (see `KafkaConfiguration.fromEnvironment`) | required |
@@ -24,6 +27,8 @@ public import Kafka
 /// | `GEOIP_*` | offline geolocation database (see `GeolocationConfiguration`) | libloc |
 public struct ButtonConfiguration: Sendable {
     public var listen: ListenAddress
+    /// Who may connect to `listen`: only nginx (see `ListenAccess`).
+    public var listenAccess: ListenAccess
     public var processes: Int
     public var threads: Int
     public var kafka: KafkaConfiguration
@@ -62,6 +67,13 @@ public struct ButtonConfiguration: Sendable {
             listen = try ListenAddress(parsing: environment["BUTTON_LISTEN"] ?? "unix:.run/button.sock")
         } catch {
             throw ButtonConfigurationError("BUTTON_LISTEN: \(error)")
+        }
+        do {
+            listenAccess = try ListenAccess(environment: environment, prefix: "BUTTON")
+            // Checked now, so a TCP listen without allowed peers fails before anything starts.
+            _ = try listenAccess.webServerAddresses(for: listen)
+        } catch {
+            throw ButtonConfigurationError("\(error)")
         }
         processes = try number("BUTTON_PROCESSES", 2, 1...64)
         threads = try number("BUTTON_THREADS", 128, 1...1024)

@@ -34,10 +34,19 @@ public struct FastCGIResponse: Sendable, Equatable {
     /// The bytes written to the FastCGI stdout stream.
     ///
     /// Header values are stripped of CR and LF so a value built from request data can
-    /// never split the header block. Built byte by byte: this runs for every response.
+    /// never split the header block.
     public var serialized: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(64 + headers.count * 96 + body.count)
+        serializeHead(into: &out)
+        out.append(contentsOf: body)
+        return out
+    }
+
+    /// Appends the status line, the headers and the blank line to `out`, byte by byte:
+    /// this runs for every response, and the server reuses one buffer per thread for it
+    /// and hands the body to libfcgi without copying it.
+    func serializeHead(into out: inout [UInt8]) {
         out.append(contentsOf: "Status: ".utf8)
         out.append(contentsOf: String(status).utf8)
         out.append(UInt8(ascii: " "))
@@ -50,8 +59,6 @@ public struct FastCGIResponse: Sendable, Equatable {
             out.append(contentsOf: [13, 10])
         }
         out.append(contentsOf: [13, 10])
-        out.append(contentsOf: body)
-        return out
     }
 
     /// The standard reason phrase for the codes this project uses.

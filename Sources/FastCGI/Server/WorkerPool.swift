@@ -1,4 +1,5 @@
 public import Logging
+import POSIXSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -41,19 +42,24 @@ public enum WorkerPool {
     /// Runs the master: opens the socket, spawns workers, supervises them until a signal.
     /// - Parameters:
     ///   - address: the FastCGI listen address.
+    ///   - access: who may connect (unix socket mode and group, TCP peers).
     ///   - configuration: process count and drain timeout.
     ///   - logger: master events.
-    /// - Throws: `FastCGIError` when the socket cannot be opened or no worker can start.
+    /// - Throws: `FastCGIError` when the socket cannot be opened, its access settings are
+    ///   invalid, or no worker can start.
     public static func runMaster(
         address: ListenAddress,
+        access: ListenAccess = ListenAccess(),
         configuration: WorkerPoolConfiguration,
         logger: Logger
     ) throws {
-        let listenFD = try ListenSocket.open(address, backlog: 1024)
+        let listenFD = try FastCGIServer.openListenSocket(address, access: access, backlog: 1024)
+        defer {
+            close(listenFD)
+            if case .unix(let path) = address { unlink(path) }
+        }
         let master = Master(listenFD: listenFD, configuration: configuration, logger: logger)
         try master.run()
-        close(listenFD)
-        if case .unix(let path) = address { unlink(path) }
     }
 }
 
@@ -61,8 +67,8 @@ private final class Master {
     let listenFD: Int32
     let configuration: WorkerPoolConfiguration
     var logger: Logger
-    var workers: [pid_t: ContinuousClock.Instant] = [:]
-    var stopping = false
+    var policy = WorkerRestartPolicy<ContinuousClock.Instant>()
+    static let signals = SignalSet(SignalSet.termination + [SIGCHLD])
 
     init(listenFD: Int32, configuration: WorkerPoolConfiguration, logger: Logger) {
         self.listenFD = listenFD
@@ -71,53 +77,64 @@ private final class Master {
     }
 
     func run() throws {
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in [SIGTERM, SIGINT, SIGCHLD] { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-
+        do {
+            try Self.signals.block()
+        } catch {
+            throw FastCGIError(.systemCallFailed, "\(error)")
+        }
         for _ in 0..<configuration.processes { try spawn() }
         logger.info(
             "worker pool started",
             metadata: ["processes": "\(configuration.processes)", "pid": "\(getpid())"]
         )
-        var restartBackoff: Duration = .zero
         while true {
-            var timeout = timespec(tv_sec: 1, tv_nsec: 0)
-            let signal = sigtimedwait(&set, nil, &timeout)
-            if signal == SIGTERM || signal == SIGINT {
+            // Wake for a signal, a due restart, or at least every second to reap.
+            var timeout = Duration.seconds(1)
+            if let next = policy.nextRestart {
+                timeout = min(timeout, max(.zero, ContinuousClock.now.duration(to: next)))
+            }
+            let signal: Int32?
+            do {
+                signal = try Self.signals.wait(timeout: timeout)
+            } catch {
+                throw FastCGIError(.systemCallFailed, "\(error)")
+            }
+            if let signal, signal == SIGTERM || signal == SIGINT {
                 logger.info("stopping worker pool", metadata: ["signal": "\(signal)"])
+                policy.stop()
                 drain()
                 return
             }
             for (pid, status) in reap() {
-                let started = workers.removeValue(forKey: pid) ?? .now
-                let lived = ContinuousClock.now - started
+                guard let due = policy.workerExited(pid, at: .now) else { continue }
                 logger.warning(
                     "worker exited; replacing it",
-                    metadata: ["pid": "\(pid)", "status": "\(describe(status))"]
+                    metadata: [
+                        "pid": "\(pid)", "status": "\(describe(status))",
+                        "delay": "\(max(.zero, ContinuousClock.now.duration(to: due)))",
+                    ]
                 )
-                // A worker that dies at once (bad config, Kafka unreachable at start) must not
-                // turn into a fork bomb: back off up to 5 s while it keeps dying young.
-                restartBackoff =
-                    lived < .seconds(2) ? min(max(restartBackoff * 2, .milliseconds(100)), .seconds(5)) : .zero
-                if restartBackoff > .zero {
-                    let nanos = restartBackoff.components.attoseconds / 1_000_000_000
-                    var pause = timespec(tv_sec: Int(restartBackoff.components.seconds), tv_nsec: Int(nanos))
-                    nanosleep(&pause, nil)
+            }
+            for _ in 0..<policy.restartsDue(at: .now) {
+                do {
+                    try spawn()
+                } catch {
+                    logger.error("cannot replace worker", metadata: ["error": "\(error)"])
+                    policy.restartFailed(at: .now)
                 }
-                do { try spawn() } catch { logger.error("cannot replace worker", metadata: ["error": "\(error)"]) }
             }
         }
     }
 
     /// Collects exited children without blocking.
-    func reap() -> [(pid_t, Int32)] {
-        var exited: [(pid_t, Int32)] = []
+    func reap() -> [(Int32, Int32)] {
+        var exited: [(Int32, Int32)] = []
         while true {
             var status: Int32 = 0
-            let pid = waitpid(-1, &status, WNOHANG)
-            if pid <= 0 { return exited }
+            // 0: no more exited children; -1 (ECHILD): no children at all.
+            guard let pid = try? retryingSystemCall("waitpid", { waitpid(-1, &status, WNOHANG) }), pid > 0 else {
+                return exited
+            }
             exited.append((pid, status))
         }
     }
@@ -128,20 +145,22 @@ private final class Master {
     }
 
     func drain() {
-        for pid in workers.keys { kill(pid, SIGTERM) }
+        var running = Set(policy.runningWorkers)
+        for pid in running { _ = try? retryingSystemCall("kill", { kill(pid, SIGTERM) }) }
         let deadline = ContinuousClock.now + .seconds(configuration.drainTimeoutSeconds)
-        while !workers.isEmpty && ContinuousClock.now < deadline {
-            for (pid, _) in reap() { workers.removeValue(forKey: pid) }
-            var pause = timespec(tv_sec: 0, tv_nsec: 20_000_000)
-            nanosleep(&pause, nil)
+        while !running.isEmpty && ContinuousClock.now < deadline {
+            for (pid, _) in reap() {
+                running.remove(pid)
+                policy.workerExited(pid, at: .now)
+            }
+            sleepUninterrupted(for: .milliseconds(20))
         }
-        for pid in workers.keys {
+        for pid in running {
             logger.error("worker did not drain in time; killing it", metadata: ["pid": "\(pid)"])
-            kill(pid, SIGKILL)
+            _ = try? retryingSystemCall("kill", { kill(pid, SIGKILL) })
             var status: Int32 = 0
-            waitpid(pid, &status, 0)
+            _ = try? retryingSystemCall("waitpid", { waitpid(pid, &status, 0) })
         }
-        workers.removeAll()
         logger.info("worker pool stopped")
     }
 
@@ -149,61 +168,45 @@ private final class Master {
         // The socket goes to fd 3 in the child; signals start unblocked and default there.
         let childFD: Int32 = 3
         var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if listenFD != childFD {
-            posix_spawn_file_actions_adddup2(&actions, listenFD, childFD)
-        }
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
+        do {
+            try checkedCall("posix_spawn_file_actions_init") { posix_spawn_file_actions_init(&actions) }
+        } catch {
+            throw FastCGIError(.spawnFailed, "\(error)")
+        }
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        do {
+            try checkedCall("posix_spawnattr_init") { posix_spawnattr_init(&attributes) }
+        } catch {
+            throw FastCGIError(.spawnFailed, "\(error)")
+        }
         defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGTERM, SIGINT, SIGCHLD, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let executable = "/proc/self/exe"
-        let arguments = CommandLine.arguments
-        var environment = ProcessEnvironment.current.filter { !$0.hasPrefix("\(WorkerPool.listenFDVariable)=") }
-        environment.append("\(WorkerPool.listenFDVariable)=\(childFD)")
-
-        var pid: pid_t = 0
-        let rc = withCStrings(arguments) { argv in
-            withCStrings(environment) { envp in
-                posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        var empty = SignalSet([]).raw
+        var defaults = SignalSet([SIGTERM, SIGINT, SIGCHLD, SIGPIPE]).raw
+        do {
+            // dup2 clears close-on-exec on the copy; the listening socket itself stays CLOEXEC.
+            try checkedCall("posix_spawn_file_actions_adddup2") {
+                posix_spawn_file_actions_adddup2(&actions, listenFD, childFD)
             }
+            try checkedCall("posix_spawnattr_setsigmask") { posix_spawnattr_setsigmask(&attributes, &empty) }
+            try checkedCall("posix_spawnattr_setsigdefault") { posix_spawnattr_setsigdefault(&attributes, &defaults) }
+            try checkedCall("posix_spawnattr_setflags") {
+                posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+            }
+            let arguments = CommandLine.arguments
+            var environment = processEnvironment.filter { !$0.hasPrefix("\(WorkerPool.listenFDVariable)=") }
+            environment.append("\(WorkerPool.listenFDVariable)=\(childFD)")
+            var pid: pid_t = 0
+            try checkedCall("posix_spawn /proc/self/exe") {
+                withCStringArray(arguments) { argv in
+                    withCStringArray(environment) { envp in
+                        posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv, envp)
+                    }
+                }
+            }
+            policy.workerStarted(pid, at: .now)
+        } catch {
+            throw FastCGIError(.spawnFailed, "\(error)")
         }
-        guard rc == 0 else {
-            throw FastCGIError(.spawnFailed, "posix_spawn: \(String(cString: strerror(rc)))")
-        }
-        workers[pid] = .now
-    }
-}
-
-/// The process environment as `NAME=value` strings.
-enum ProcessEnvironment {
-    static var current: [String] {
-        var result: [String] = []
-        var cursor = environ
-        while let entry = cursor.pointee {
-            result.append(String(cString: entry))
-            cursor += 1
-        }
-        return result
-    }
-}
-
-/// Calls `body` with a NULL-terminated C array of the strings, valid only during the call.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return pointers.withUnsafeBufferPointer { buffer in
-        // posix_spawn's argv/envp are char *const[]; the buffer is never written.
-        body(UnsafePointer(buffer.baseAddress.unsafelyUnwrapped))
     }
 }

@@ -12,11 +12,16 @@ import Glibc
 /// | variable | meaning | default |
 /// | --- | --- | --- |
 /// | `REGISTRY_LISTEN` | FastCGI address: `unix:/path` or `host:port` | `unix:.run/registry.sock` |
+/// | `REGISTRY_LISTEN_MODE` | octal mode of the unix socket; others get nothing | `0660` |
+/// | `REGISTRY_LISTEN_GROUP` | group of the unix socket: the group nginx's workers run as | the process's group |
+/// | `FCGI_WEB_SERVER_ADDRS` | IPv4 addresses of the nginx hosts allowed to connect over TCP | `127.0.0.1` for a loopback listen, else required |
 /// | `REGISTRY_PG_DSN` (or `PG_DSN`) | PostgreSQL connection string | required |
 /// | `REGISTRY_PROCESSES` | worker processes | 1 |
 /// | `REGISTRY_THREADS` | threads per worker | 16 |
 public struct RegistryConfiguration: Sendable {
     public var listen: ListenAddress
+    /// Who may connect to `listen`: only nginx (see `ListenAccess`).
+    public var listenAccess: ListenAccess
     public var databaseURL: String
     public var processes: Int
     public var threads: Int
@@ -28,6 +33,13 @@ public struct RegistryConfiguration: Sendable {
             listen = try ListenAddress(parsing: environment["REGISTRY_LISTEN"] ?? "unix:.run/registry.sock")
         } catch {
             throw RegistryConfigurationError(message: "REGISTRY_LISTEN: \(error)")
+        }
+        do {
+            listenAccess = try ListenAccess(environment: environment, prefix: "REGISTRY")
+            // Checked now, so a TCP listen without allowed peers fails before anything starts.
+            _ = try listenAccess.webServerAddresses(for: listen)
+        } catch {
+            throw RegistryConfigurationError(message: "\(error)")
         }
         guard let dsn = environment["REGISTRY_PG_DSN"] ?? environment["PG_DSN"], !dsn.isEmpty else {
             throw RegistryConfigurationError(message: "REGISTRY_PG_DSN (or PG_DSN) must name the PostgreSQL database")
@@ -67,6 +79,7 @@ public enum RegistryApp {
         connection.close()
         try WorkerPool.runMaster(
             address: configuration.listen,
+            access: configuration.listenAccess,
             configuration: WorkerPoolConfiguration(processes: configuration.processes),
             logger: logger
         )
