@@ -72,21 +72,32 @@ public struct SessionCookieCodec: Sendable {
     ///   - header: the raw `Cookie` header, if any.
     ///   - now: the current time in seconds since the epoch.
     public func session(fromCookieHeader header: String?, now: Int64) -> Session? {
-        guard let header, header.utf8.count <= Self.maxHeaderBytes else { return nil }
-        let bytes = Array(header.utf8)
-        let name = Array("\(Self.cookieName)=".utf8)
-        var start = 0
-        while start < bytes.count {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.count
+        session(fromCookieBytes: header.map { Array($0.utf8)[...] }, now: now)
+    }
+
+    /// The first valid session among the request's cookies of our name, from the header's
+    /// bytes as they arrived (the press path does not make a String of them).
+    /// - Parameters:
+    ///   - header: the raw `Cookie` header bytes, if any.
+    ///   - now: the current time in seconds since the epoch.
+    public func session(fromCookieBytes header: ArraySlice<UInt8>?, now: Int64) -> Session? {
+        guard let bytes = header, bytes.count <= Self.maxHeaderBytes else { return nil }
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
             var pair = bytes[start..<end]
             while pair.first == UInt8(ascii: " ") { pair = pair.dropFirst() }
-            if pair.starts(with: name), let session = open(bytes: pair.dropFirst(name.count), now: now) {
+            if pair.starts(with: Self.namePrefix),
+                let session = open(bytes: pair.dropFirst(Self.namePrefix.count), now: now)
+            {
                 return session
             }
             start = end + 1
         }
         return nil
     }
+
+    private static let namePrefix = Array("\(cookieName)=".utf8)
 
     /// The `Set-Cookie` value that stores (and slides) the session.
     /// - Parameters:

@@ -57,6 +57,16 @@ struct IPAddressTests {
         #expect(IPAddress(text) == nil)
     }
 
+    @Test(
+        "parsing bytes (any slice) agrees with parsing text",
+        arguments: ["1.2.3.4", "2001:db8::1", "::ffff:1.2.3.4", "", "01.2.3.4", "1.2.3.4 ", "fe80::1%eth0", "::g"]
+    )
+    func bytesAgreeWithText(_ text: String) {
+        #expect(IPAddress(bytes: Array(text.utf8)[...]) == IPAddress(text))
+        let padded = Array("xx\(text)".utf8).dropFirst(2)
+        #expect(IPAddress(bytes: padded) == IPAddress(text))
+    }
+
     @Test("an IPv4-mapped IPv6 address equals the IPv4 address")
     func mapped() throws {
         let mapped = try #require(IPAddress("::ffff:81.2.69.1"))

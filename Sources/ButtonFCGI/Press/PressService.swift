@@ -132,11 +132,11 @@ public struct PressService: Sendable {
         let seconds = now / 1_000_000
         // Every request must carry an address, even when the cookie makes locating it
         // unnecessary; parsed once, before any cookie cryptography.
-        guard let address = request["REMOTE_ADDR"].flatMap(IPAddress.init) else {
+        guard let address = request.paramBytes("REMOTE_ADDR").flatMap(IPAddress.init(bytes:)) else {
             return PressPage.clientError(400, "Your client address could not be read.")
         }
         var session: Session
-        if let existing = codec.session(fromCookieHeader: request["HTTP_COOKIE"], now: seconds) {
+        if let existing = codec.session(fromCookieBytes: request.paramBytes("HTTP_COOKIE"), now: seconds) {
             session = existing
         } else {
             let id = UUID()
@@ -169,7 +169,7 @@ public struct PressService: Sendable {
             cityName: session.cityName,
             cohort: session.cohort
         )
-        let htmx = request["HTTP_HX_REQUEST"] == "true"
+        let htmx = request.param("HTTP_HX_REQUEST", equals: "true")
         let value = event.encoded(schemaID: schemaID)
         switch publisher.publish(key: Self.key(session.id), value: value, timeout: settings.ackTimeout) {
         case .acknowledged:
@@ -179,7 +179,7 @@ public struct PressService: Sendable {
             // No Set-Cookie: the client keeps the session (and count) it had before.
             return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [])
         }
-        let secure = settings.alwaysSecureCookies || request["HTTPS"] == "on"
+        let secure = settings.alwaysSecureCookies || request.param("HTTPS", equals: "on")
         let cookie = ("Set-Cookie", codec.setCookie(session, secure: secure))
         if !htmx && action == .pressButton {
             // A plain form post (no JavaScript): back to the page.

@@ -36,15 +36,22 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible, CustomDebu
     /// - Parameters:
     ///   - text: The address text, e.g. nginx's `REMOTE_ADDR`.
     public init?(_ text: String) {
+        self.init(bytes: Array(text.utf8)[...])
+    }
+
+    /// Parses an address given as the bytes of its text, e.g. a FastCGI param as it arrived
+    /// (the press path reads `REMOTE_ADDR` without making a String of it). Same rules as
+    /// ``init(_:)``.
+    /// - Parameters:
+    ///   - bytes: The address text as bytes.
+    public init?(bytes: ArraySlice<UInt8>) {
         // The longest valid form is a full IPv6 address ending in a dotted quad (45 bytes).
-        let utf8 = text.utf8
-        guard utf8.count <= 45, !utf8.isEmpty else { return nil }
-        let bytes = Array(utf8)
+        guard bytes.count <= 45, !bytes.isEmpty else { return nil }
         if !bytes.contains(UInt8(ascii: ":")) {
             guard let value = Self.parseIPv4(bytes[...]) else { return nil }
             self.init(ipv4: value)
         } else {
-            guard let (high, low) = Self.parseIPv6(bytes) else { return nil }
+            guard let (high, low) = Self.parseIPv6(Array(bytes)) else { return nil }
             self.init(storage: .v6(high: high, low: low))
         }
     }
