@@ -385,12 +385,15 @@ struct PostgresConnectionTests {
             try PostgresConnection(dsn: "host=127.0.0.1 password=hunter2-secret port", logger: logger)
         }
         #expect(malformed?.code == .connectionFailed)
+        // Positive control: the check reads a real message, not an empty one.
+        #expect(malformed.map { !$0.description.isEmpty } == true)
         #expect(malformed?.description.contains("hunter2") == false, "\(malformed?.description ?? "")")
 
         let badPort = #expect(throws: PostgresError.self) {
             try PostgresConnection(dsn: "postgresql://button:hunter2-secret@127.0.0.1:notaport/db", logger: logger)
         }
         #expect(badPort?.code == .connectionFailed)
+        #expect(badPort.map { !$0.description.isEmpty } == true)
         #expect(badPort?.description.contains("hunter2") == false)
 
         // Unroutable address: connect_timeout bounds the wait.

@@ -113,6 +113,8 @@ import Testing
 
     @Test func credentialsInTheURLAreSentAsBasicAuthAndNeverShown() throws {
         let client = try SchemaRegistryClient(url: "https://avnadmin:s3cret%21@registry.example:443")
+        // Positive control: the description does name the registry it talks to.
+        #expect(client.description.contains("registry.example"), "\(client.description)")
         #expect(!client.description.contains("s3cret"))
         #expect(!client.description.contains("avnadmin"))
         #expect(throws: RegistryClientError.self) { try SchemaRegistryClient(url: "ftp://x") }
