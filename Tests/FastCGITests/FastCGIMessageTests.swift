@@ -41,7 +41,9 @@ import Testing
         )
         let text = String(decoding: response.serialized, as: UTF8.self)
         #expect(
-            text == "Status: 503 Service Unavailable\r\nContent-Type: text/html\r\nRetry-After: 5\r\n\r\n<p>busy</p>"
+            text
+                == "Status: 503 Service Unavailable\r\nContent-Type: text/html\r\nRetry-After: 5\r\n"
+                + "Content-Length: 11\r\n\r\n<p>busy</p>"
         )
         #expect(response.header("retry-after") == "5")
     }
@@ -49,7 +51,13 @@ import Testing
     @Test func headerValuesCannotSplitTheHeaderBlock() {
         let response = FastCGIResponse(status: 200, headers: [("Location", "/\r\nSet-Cookie: evil=1\n")])
         let text = String(decoding: response.serialized, as: UTF8.self)
-        #expect(text == "Status: 200 OK\r\nLocation: /Set-Cookie: evil=1\r\n\r\n")
+        #expect(text == "Status: 200 OK\r\nLocation: /Set-Cookie: evil=1\r\nContent-Length: 0\r\n\r\n")
+    }
+
+    @Test func aContentLengthGivenIsNotRepeated() {
+        let response = FastCGIResponse(status: 200, headers: [("content-length", "3")], body: [1, 2, 3])
+        let text = String(decoding: response.serialized, as: UTF8.self)
+        #expect(text.components(separatedBy: "ength:").count == 2, "\(text)")
     }
 }
 

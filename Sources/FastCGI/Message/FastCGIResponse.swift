@@ -58,7 +58,18 @@ public struct FastCGIResponse: Sendable, Equatable {
             for byte in value.utf8 where byte != 13 && byte != 10 { out.append(byte) }
             out.append(contentsOf: [13, 10])
         }
+        // With a length nginx passes the body on as it is; without one it must re-frame
+        // it as chunks for every HTTP/1.1 client.
+        if !hasContentLength {
+            out.append(contentsOf: "Content-Length: ".utf8)
+            out.append(contentsOf: String(body.count).utf8)
+            out.append(contentsOf: [13, 10])
+        }
         out.append(contentsOf: [13, 10])
+    }
+
+    private var hasContentLength: Bool {
+        headers.contains { $0.0.utf8.count == 14 && $0.0.lowercased() == "content-length" }
     }
 
     /// The standard reason phrase for the codes this project uses.

@@ -325,6 +325,11 @@ public final class FastCGIServer: Sendable {
         let out = request.pointee.out
         try put(head, to: out)
         try put(response.body, to: out)
+        // Close stderr (empty: it writes nothing) before stdout, as FCGX_Finish_r would:
+        // libfcgi appends END_REQUEST to whichever stream closes last, so stdout's close
+        // then sends the body's end and END_REQUEST in one write (closing stdout first cost
+        // a second write and a second wake-up of nginx per request).
+        try libfcgiCall("FCGX_FClose") { FCGX_FClose(request.pointee.err) }
         try libfcgiCall("FCGX_FClose") { FCGX_FClose(out) }
     }
 }
