@@ -97,7 +97,11 @@ let package = Package(
         .testTarget(name: "AvroTests", dependencies: ["Avro"], swiftSettings: strict),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "POSIXSupport", log], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
-        .testTarget(name: "ButtonEventsTests", dependencies: ["ButtonEvents", "Avro"], swiftSettings: strict),
+        .testTarget(
+            name: "ButtonEventsTests",
+            dependencies: ["ButtonEvents", "Avro", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "ButtonFCGITests",
             dependencies: ["ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", log],

@@ -1,6 +1,7 @@
 import Avro
 import ButtonEvents
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct PressEventTests {

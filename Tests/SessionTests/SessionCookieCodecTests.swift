@@ -91,7 +91,9 @@ import Testing
         #expect(codec.session(fromCookieHeader: nil, now: now) == nil)
         #expect(codec.session(fromCookieBytes: Array(header.utf8)[...], now: now) == session)
         #expect(codec.session(fromCookieBytes: Array(header.utf8).dropFirst(3), now: now) == session, "any slice")
-        #expect(codec.session(fromCookieBytes: [0xFF, 0xC0] + Array("; button_session=\(value)".utf8), now: now) == session)
+        #expect(
+            codec.session(fromCookieBytes: [0xFF, 0xC0] + Array("; button_session=\(value)".utf8), now: now) == session
+        )
         let huge = "x=" + String(repeating: "a", count: 9000) + "; button_session=\(value)"
         #expect(codec.session(fromCookieHeader: huge, now: now) == nil, "oversized headers are ignored")
     }

@@ -2,8 +2,7 @@
 ///
 /// Frozen: events framed with their ids stay in the topic, so the current schema must stay
 /// compatible with them, and our readers must keep decoding them. Never edit a text here;
-/// add the next one instead. The same texts are in `Tests/ButtonEventsTests/PressEventSchemaHistory.swift`,
-/// for the other test target.
+/// add the next one instead.
 public enum PressEventSchemaHistory {
     /// Version 1: `uuid` and `timestamp-micros` on the types, which made Python's Avro
     /// readers return `UUID` and `datetime` objects.
