@@ -61,11 +61,31 @@ final class LibLocHandle {
         loc_unref(context)
     }
 
-    func lookup(_ address: String) throws(LibLocError) -> LocationNetwork? {
+    /// An address to look up: text to parse, or the 128 bits already parsed.
+    enum Address: Sendable {
+        case text(String)
+        case bits(UInt64, UInt64)
+    }
+
+    func lookup(_ address: Address) throws(LibLocError) -> LocationNetwork? {
         var parsed = in6_addr()
-        guard Self.parse(address, into: &parsed) else {
-            throw LibLocError(.invalidAddress, "not an IP address")
+        switch address {
+        case .text(let text):
+            guard Self.parse(text, into: &parsed) else {
+                throw LibLocError(.invalidAddress, "not an IP address")
+            }
+        case .bits(let high, let low):
+            // in6_addr holds the address in network order: the halves big-endian.
+            withUnsafeMutableBytes(of: &parsed) { raw in
+                raw.storeBytes(of: high.bigEndian, toByteOffset: 0, as: UInt64.self)
+                raw.storeBytes(of: low.bigEndian, toByteOffset: 8, as: UInt64.self)
+            }
         }
+        return try lookup(parsed)
+    }
+
+    private func lookup(_ parsed: in6_addr) throws(LibLocError) -> LocationNetwork? {
+        var parsed = parsed
         var network: OpaquePointer?
         // libloc 0.9 returns 1 without a network when no network contains the address
         // (private, loopback and unallocated space); errors are negative.

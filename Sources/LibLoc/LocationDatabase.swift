@@ -52,8 +52,24 @@ public final class LocationDatabase: Sendable {
     /// - Throws: `LibLocError` with `.invalidAddress` when the text is not an address (the
     ///   error does not repeat it), `.lookupFailed` when libloc fails.
     public func lookup(_ address: String) throws(LibLocError) -> LocationNetwork? {
-        // Take the first free handle, starting at one picked by the calling thread; wait for
-        // that one only when all are busy.
+        try lookup(.text(address))
+    }
+
+    /// Finds the most specific network containing an address given as its 128 bits, high
+    /// and low halves (IPv4 as `::ffff:a.b.c.d`): the press path passes the parsed address
+    /// as it is instead of writing it out as text for libloc to parse again.
+    /// - Parameters:
+    ///   - high: the first 8 bytes of the address, as a big-endian number.
+    ///   - low: the last 8 bytes.
+    /// - Returns: The network's data, or `nil` when the database has no network for it.
+    /// - Throws: `LibLocError` with `.lookupFailed` when libloc fails.
+    public func lookup(high: UInt64, low: UInt64) throws(LibLocError) -> LocationNetwork? {
+        try lookup(.bits(high, low))
+    }
+
+    /// Looks up on the first free handle, starting at one picked by the calling thread;
+    /// waits for that one only when all are busy.
+    private func lookup(_ address: LibLocHandle.Address) throws(LibLocError) -> LocationNetwork? {
         let home = Int(UInt(bitPattern: pthread_self().hashValue) % UInt(handles.count))
         for step in 0..<handles.count {
             let slot = handles[(home + step) % handles.count]

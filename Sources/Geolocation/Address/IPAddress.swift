@@ -56,6 +56,15 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible, CustomDebu
         }
     }
 
+    /// The address as 128 bits, high and low halves; IPv4 in its IPv4-mapped IPv6 form
+    /// (`::ffff:a.b.c.d`), as address databases store it. For a lookup, never for storage.
+    public var bits: (high: UInt64, low: UInt64) {
+        switch storage {
+        case .v4(let value): (0, 0xffff_0000_0000 | UInt64(value))
+        case .v6(let high, let low): (high, low)
+        }
+    }
+
     /// Whether this is an IPv4 address (including one written in IPv4-mapped IPv6 form).
     public var isIPv4: Bool {
         if case .v4 = storage { return true }

@@ -34,7 +34,8 @@ public struct LibLocGeolocator: Geolocator {
 
     public func locate(_ address: IPAddress) -> Location {
         guard address.isPublic else { return .unknown }
-        guard let network = try? database.lookup(address.canonicalText) else { return .unknown }
+        let (high, low) = address.bits
+        guard let network = try? database.lookup(high: high, low: low) else { return .unknown }
         guard network.flags.isDisjoint(with: [.anonymousProxy, .satelliteProvider, .anycast]) else {
             return .unknown
         }
