@@ -138,5 +138,7 @@ let package = Package(
         ),
         .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
+        // Checks the shipped deploy/ configuration files; needs no servers.
+        .testTarget(name: "DeployTests", swiftSettings: strict),
     ]
 )
