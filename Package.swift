@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "button-registry", targets: ["button-registry"]),
         .executable(name: "button-fcgi", targets: ["button-fcgi"]),
         .executable(name: "button-consume", targets: ["button-consume"]),
+        .executable(name: "button-sink", targets: ["button-sink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -79,6 +80,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
+        .target(
+            name: "PressSink",
+            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "ButtonEvents", "Avro", log],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "button-sink", dependencies: ["PressSink", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
             dependencies: ["SchemaRegistryServer", log],
@@ -138,5 +145,10 @@ let package = Package(
         ),
         .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
+        .testTarget(
+            name: "PressSinkTests",
+            dependencies: ["PressSink", "ButtonEvents", "Kafka", "Postgres", log],
+            swiftSettings: strict
+        ),
     ]
 )
