@@ -97,7 +97,7 @@ let package = Package(
         // DisruptiveTests break servers on purpose and count the whole topic.
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", "LocalBroker", "Session"],
+            dependencies: ["Kafka", "LocalBroker", "Session", "Postgres", "ButtonEvents"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -128,12 +128,16 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro"],
+            dependencies: [
+                "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "DisruptiveTests",
-            dependencies: ["ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", log],
+            dependencies: [
+                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", log,
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "BrowserTests", dependencies: ["Session", "TestSupport"], swiftSettings: strict),

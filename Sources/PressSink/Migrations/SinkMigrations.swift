@@ -41,6 +41,8 @@ public enum SinkMigrations {
                 // The original app's table (its JDBC sink writes these ten columns, and only
                 // those), plus our readers' columns. `event_time` adds µs to the epoch as an
                 // interval: `to_timestamp` goes through double precision seconds and loses µs.
+                // The arithmetic is on `timestamp` (immutable, as a generated column needs;
+                // `timestamptz + interval` depends on the session's time zone), then read as UTC.
                 // topic/partition/offset are null for rows the JDBC sink writes.
                 """
                 CREATE TABLE button_presses (
@@ -55,7 +57,7 @@ public enum SinkMigrations {
                     subdivision_code text NOT NULL,
                     city_name text NOT NULL,
                     event_time timestamptz GENERATED ALWAYS AS
-                        (timestamptz '1970-01-01 00:00:00+00' + "timestamp" * interval '1 microsecond') STORED,
+                        ((timestamp '1970-01-01 00:00:00' + "timestamp" * interval '1 microsecond') AT TIME ZONE 'UTC') STORED,
                     ingested_at timestamptz NOT NULL DEFAULT now(),
                     topic text,
                     "partition" integer,

@@ -159,10 +159,17 @@ public final class PressSink {
                 lastAssignmentCheck = now
                 if let current = try? Set(consumer.assignment()), current != assigned {
                     // Partitions that came back may have been advanced by another sink meanwhile.
-                    tracker.forget(current.subtracting(assigned))
+                    let added = current.subtracting(assigned)
+                    tracker.forget(added)
                     tracker.forget(assigned.subtracting(current))
                     logger.info("assigned partitions: \(current.map(\.description).sorted())")
                     assigned = current
+                    // Start the new partitions at their stored offsets now rather than at the
+                    // first message (which the group's start position may put far earlier).
+                    // When PostgreSQL is away, the first message of each triggers the look-up.
+                    if let stored = try? store.storedOffsets(Array(added)) {
+                        resynchronize(stored)
+                    }
                 }
             }
             if now - lastReport >= configuration.lagInterval {
@@ -256,8 +263,9 @@ public final class PressSink {
         var parts: [String] = []
         for partition in assigned.sorted(by: { $0.partition < $1.partition }) {
             let lag: String
-            if let high = consumer.cachedWatermarks(partition)?.high, let next = tracker.position(partition) {
-                lag = String(max(0, high - next))
+            if let marks = consumer.cachedWatermarks(partition) {
+                // Not read yet and nothing stored: everything still in the partition is behind.
+                lag = String(max(0, marks.high - (tracker.position(partition) ?? marks.low)))
             } else {
                 lag = "?"
             }
