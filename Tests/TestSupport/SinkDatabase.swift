@@ -101,12 +101,17 @@ public final class SinkDatabase: @unchecked Sendable {
     }
 
     /// The registry id of the current event schema (the workers registered it at start).
+    /// Retries for 10 s: right after a PostgreSQL restart the registry's first answers fail.
     public func schemaID() async throws -> Int32 {
-        let answer = try await HTTP.send("GET", "\(stack.registry)/subjects/\(PressEvent.subject)/versions/latest")
-        guard let id = (answer.json as? [String: Any])?["id"] as? Int else {
-            throw StackEnvError(message: "the registry has no \(PressEvent.subject)")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let answer = try? await HTTP.send("GET", "\(stack.registry)/subjects/\(PressEvent.subject)/versions/latest")
+            if let id = (answer?.json as? [String: Any])?["id"] as? Int { return Int32(id) }
+            guard ContinuousClock.now < deadline else {
+                throw StackEnvError(message: "the registry has no \(PressEvent.subject): \(answer?.text ?? "no answer")")
+            }
+            try await Task.sleep(for: .milliseconds(200))
         }
-        return Int32(id)
     }
 
     /// Sends values to the topic with one key (so one partition, in this order) and waits for
