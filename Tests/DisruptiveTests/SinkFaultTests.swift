@@ -151,3 +151,36 @@ struct SinkFaultTests {
         #expect(!logSince(logStart).contains("already stored"))
     }
 }
+
+/// The local broker keeps its log in memory: restarted, it is empty, and the offsets the sink
+/// stored name messages that no longer exist.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct SinkLogResetTests {
+    @Test func brokerRestartedEmptyIsNoticedAndNewEventsAreStored() async throws {
+        let before = try SinkDatabase()
+        // Something stored, so the sink has positions past the new, empty log's end.
+        let schemaID = try await before.schemaID()
+        let old = UUID()
+        _ = try before.produce(
+            (0..<50).map { SinkDatabase.event(session: old, index: $0).encoded(schemaID: schemaID) },
+            key: Array(old.uuidString.utf8)
+        )
+        #expect(try await before.waitForRows(sessions: [old], expected: 50, timeout: .seconds(10)).count == 50)
+        let logPath = "\(before.stack.runDir)/logs/sink.log"
+        let logStart = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0
+
+        try StackControl.run(["restart", "broker"], env: before.stack.env)
+        let after = try SinkDatabase()  // new broker address
+        let fresh = UUID()
+        let newID = try await after.schemaID()
+        _ = try after.produce(
+            (0..<20).map { SinkDatabase.event(session: fresh, index: $0).encoded(schemaID: newID) },
+            key: Array(fresh.uuidString.utf8)
+        )
+        let rows = try await after.waitForRows(sessions: [fresh], expected: 20, timeout: .seconds(30))
+        #expect(rows.count == 20, "events after the reset are stored, not skipped as already written")
+        #expect(try after.rows(sessions: [old]).count == 50, "the rows of the lost log stay")
+        let log = String(decoding: try Data(contentsOf: URL(fileURLWithPath: logPath))[logStart...], as: UTF8.self)
+        #expect(log.contains("it was reset"), "the reset is logged")
+    }
+}

@@ -70,9 +70,9 @@ public enum SinkMigrations {
                 """
                 CREATE TABLE button_presses_dead_letters (
                     id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    topic text NOT NULL,
-                    "partition" integer NOT NULL,
-                    "offset" bigint NOT NULL,
+                    topic text,
+                    "partition" integer,
+                    "offset" bigint,
                     key bytea,
                     value bytea,
                     reason text NOT NULL,

@@ -199,6 +199,21 @@ public final class PressSink {
                 }
                 decision = tracker.decide(partition, offset: message.offset)
             }
+            if decision == .skip, let position = tracker.position(partition),
+                let high = consumer.cachedWatermarks(partition)?.high, high < position
+            {
+                // Kafka's log ends before our stored position: the log was reset.
+                let going = await restartLog(
+                    partition,
+                    position: position,
+                    store: store,
+                    tracker: &tracker,
+                    consumer: consumer,
+                    shouldStop: shouldStop
+                )
+                if !going { break }
+                continue
+            }
             switch decision {
             case .skip, .lookUp: continue
             case .seek(let offset):
@@ -232,6 +247,38 @@ public final class PressSink {
         }
         report(consumer: consumer, tracker: tracker, assigned: assigned)
         logger.info("sink stopped: \(rowsWritten) rows, \(deadLettersWritten) dead letters written")
+    }
+
+    /// Handles a partition whose log ends before the stored position (the local broker
+    /// restarted empty, a topic recreated): confirms it with the broker, clears the stale
+    /// positions in PostgreSQL, and reads the partition from its first offset.
+    /// - Returns: false when told to stop.
+    private func restartLog(
+        _ partition: KafkaPartition,
+        position: Int64,
+        store: SinkStore,
+        tracker: inout PositionTracker,
+        consumer: KafkaConsumer,
+        shouldStop: @Sendable () -> Bool
+    ) async -> Bool {
+        var backoff = Backoff()
+        while !shouldStop() {
+            do {
+                let marks = try consumer.queryWatermarks(partition, timeout: .seconds(5))
+                guard marks.high < position else { return true }
+                let cleared = try store.forgetLog(of: partition, from: marks.low)
+                logger.warning(
+                    "\(partition): the log ends at \(marks.high), before the stored position \(position): it was reset (broker restarted empty?); cleared \(cleared) stale positions, reading from the earliest offset \(marks.low)"
+                )
+                tracker.reposition(partition, to: marks.low)
+                do { try consumer.seek(partition, to: marks.low) } catch { tracker.forget([partition]) }
+                return true
+            } catch {
+                logger.warning("cannot check the log of \(partition), retrying in \(backoff.current): \(error)")
+                await backoff.sleep(shouldStop: shouldStop)
+            }
+        }
+        return false
     }
 
     private func deadLetter(_ message: KafkaMessage, _ partition: KafkaPartition, _ reason: String) -> DeadLetter {

@@ -59,6 +59,32 @@ public struct SinkStore {
         return stored
     }
 
+    /// Forgets a partition's positions after its log was reset (the broker lost its data, or
+    /// the topic was recreated): the offsets stored for it name messages that no longer exist
+    /// and would collide with new messages at the same offsets. The rows and dead letters stay;
+    /// their positions from `start` on are cleared (like rows the JDBC sink writes), and the
+    /// partition's next offset becomes `start`. One transaction.
+    /// - Returns: the rows and dead letters whose positions were cleared.
+    /// - Throws: `PostgresError`.
+    public func forgetLog(of partition: KafkaPartition, from start: Int64) throws -> Int {
+        try connection.transaction { connection in
+            let parameters: [PostgresValue] = [.text(partition.topic), .int(Int(partition.partition)), .int(Int(start))]
+            var cleared = 0
+            for table in ["button_presses", "button_presses_dead_letters"] {
+                cleared += try connection.execute(
+                    #"UPDATE \#(table) SET topic = NULL, "partition" = NULL, "offset" = NULL "#
+                        + #"WHERE topic = $1 AND "partition" = $2 AND "offset" >= $3"#,
+                    parameters
+                )
+            }
+            try connection.execute(
+                #"UPDATE button_sink_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND "partition" = $2"#,
+                parameters
+            )
+            return cleared
+        }
+    }
+
     /// Writes a batch and its offsets in one transaction.
     ///
     /// The stored offsets of the batch's partitions are locked and compared with the batch's
