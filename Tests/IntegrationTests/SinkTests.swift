@@ -66,7 +66,8 @@ import Testing
             """
         // No cohort (read as its default, null); an extra field (ignored); the frozen v1.
         let withoutCohort = #"{"type":"record","name":"button_presses","fields":[\#(fields)]}"#
-        let withExtra = #"{"type":"record","name":"button_presses","fields":[\#(fields),{"name":"cohort","type":["null","int"],"default":null},{"name":"referrer","type":"string","default":""}]}"#
+        let withExtra =
+            #"{"type":"record","name":"button_presses","fields":[\#(fields),{"name":"cohort","type":["null","int"],"default":null},{"name":"referrer","type":"string","default":""}]}"#
         var values: [[UInt8]] = []
         for (index, text) in [withoutCohort, withExtra, PressEventSchemaHistory.v1].enumerated() {
             let subject = "sink-test-\(UUID().uuidString)-value"
@@ -78,7 +79,10 @@ import Testing
             )
             let id = try #require((answer.json as? [String: Any])?["id"] as? Int, "\(answer.text)")
             let event = SinkDatabase.event(session: session, index: index, cohort: index == 1 ? 3 : nil)
-            guard case .record(var fieldValues) = event.avroValue else { Issue.record("not a record"); return }
+            guard case .record(var fieldValues) = event.avroValue else {
+                Issue.record("not a record")
+                return
+            }
             if index == 0 { fieldValues.removeAll { $0.name == "cohort" } }
             if index == 1 { fieldValues.append(.init("referrer", .string("https://example.org/"))) }
             let body = try AvroSchema(parsing: text).encode(.record(fieldValues))
@@ -97,7 +101,9 @@ import Testing
         let key = Array(session.uuidString.utf8)
         let schemaID = try await database.schemaID()
         func good(_ index: Int) -> [UInt8] {
-            SinkDatabase.event(session: session, index: index, cohort: index % 2 == 0 ? nil : 1).encoded(schemaID: schemaID)
+            SinkDatabase.event(session: session, index: index, cohort: index % 2 == 0 ? nil : 1).encoded(
+                schemaID: schemaID
+            )
         }
         var badCountry = SinkDatabase.event(session: session, index: 90)
         badCountry.countryCode = "DEU"
@@ -109,7 +115,10 @@ import Testing
             good(1),
             ConfluentWireFormat.frame(schemaID: 1_999_999_999, body: good(2).dropFirst(5).map { $0 }),
             good(2),
-            ConfluentWireFormat.frame(schemaID: schemaID, body: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
+            ConfluentWireFormat.frame(
+                schemaID: schemaID,
+                body: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
+            ),
             good(3),
             badCountry.encoded(schemaID: schemaID),
             oversized.encoded(schemaID: schemaID),
@@ -128,7 +137,9 @@ import Testing
             letters = try database.deadLetters(partition: partition, offsets: badIndexes.map { positions[$0].offset })
         }
         try #require(letters.count == badIndexes.count)
-        let expectedReasons = ["not Confluent-framed", "unknown schema id 1999999999", "corrupt", "country_code", "city_name"]
+        let expectedReasons = [
+            "not Confluent-framed", "unknown schema id 1999999999", "corrupt", "country_code", "city_name",
+        ]
         for (index, reason) in zip(badIndexes, expectedReasons) {
             let letter = try #require(letters[positions[index].offset])
             #expect(letter.reason.contains(reason), "\(letter.reason)")

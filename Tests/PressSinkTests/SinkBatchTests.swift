@@ -1,8 +1,9 @@
 import ButtonEvents
 import Foundation
 import Kafka
-@testable import PressSink
 import Testing
+
+@testable import PressSink
 
 @Suite struct SinkBatchTests {
     let p0 = KafkaPartition(topic: "t", partition: 0)

@@ -84,7 +84,10 @@ public final class SinkDatabase: @unchecked Sendable {
     }
 
     /// The dead letters at these positions, by offset: (reason, key, value).
-    public func deadLetters(partition: Int32, offsets: [Int64]) throws -> [Int64: (reason: String, key: [UInt8]?, value: [UInt8])] {
+    public func deadLetters(
+        partition: Int32,
+        offsets: [Int64]
+    ) throws -> [Int64: (reason: String, key: [UInt8]?, value: [UInt8])] {
         let result = try connection.query(
             """
             SELECT "offset", reason, key, value FROM button_presses_dead_letters
@@ -95,7 +98,9 @@ public final class SinkDatabase: @unchecked Sendable {
         )
         var letters: [Int64: (reason: String, key: [UInt8]?, value: [UInt8])] = [:]
         for row in result {
-            letters[Int64(try row.int("offset"))] = (try row.string("reason"), try row.optionalBytes("key"), try row.bytes("value"))
+            letters[Int64(try row.int("offset"))] = (
+                try row.string("reason"), try row.optionalBytes("key"), try row.bytes("value")
+            )
         }
         return letters
     }
@@ -108,7 +113,9 @@ public final class SinkDatabase: @unchecked Sendable {
             let answer = try? await HTTP.send("GET", "\(stack.registry)/subjects/\(PressEvent.subject)/versions/latest")
             if let id = (answer?.json as? [String: Any])?["id"] as? Int { return Int32(id) }
             guard ContinuousClock.now < deadline else {
-                throw StackEnvError(message: "the registry has no \(PressEvent.subject): \(answer?.text ?? "no answer")")
+                throw StackEnvError(
+                    message: "the registry has no \(PressEvent.subject): \(answer?.text ?? "no answer")"
+                )
             }
             try await Task.sleep(for: .milliseconds(200))
         }

@@ -75,7 +75,10 @@ extension KafkaConsumer {
     ///   - partition: The partition.
     ///   - timeout: How long to wait for the broker.
     /// - Throws: ``KafkaError`` when the broker does not answer in time.
-    public func queryWatermarks(_ partition: KafkaPartition, timeout: Duration) throws(KafkaError) -> (
+    public func queryWatermarks(
+        _ partition: KafkaPartition,
+        timeout: Duration
+    ) throws(KafkaError) -> (
         low: Int64, high: Int64
     ) {
         var low: Int64 = -1

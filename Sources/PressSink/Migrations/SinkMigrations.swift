@@ -122,7 +122,9 @@ public enum SinkMigrations {
                 )
                 """
             )
-            let applied = Set(try connection.query("SELECT version FROM schema_migrations").map { try $0.int("version") })
+            let applied = Set(
+                try connection.query("SELECT version FROM schema_migrations").map { try $0.int("version") }
+            )
             let pending = try plan(known: migrations, applied: applied)
             for migration in pending {
                 for statement in migration.statements { try connection.execute(statement) }

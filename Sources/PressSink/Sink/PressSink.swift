@@ -63,7 +63,8 @@ public final class PressSink {
     /// - Throws: Errors that retrying cannot fix: a bad Kafka configuration, a fatal consumer
     ///   error, a database that cannot be migrated.
     public func run(shouldStop: @escaping @Sendable () -> Bool) async throws {
-        guard let connection = await Self.connect(dsn: configuration.postgresDSN, logger: logger, shouldStop: shouldStop)
+        guard
+            let connection = await Self.connect(dsn: configuration.postgresDSN, logger: logger, shouldStop: shouldStop)
         else { return }
         defer { connection.close() }
         var backoff = Backoff()
@@ -141,7 +142,9 @@ public final class PressSink {
                 batch.reset()
                 resynchronize(positions)
             } catch {
-                logger.warning("writing a batch of \(batch.count) failed, re-reading it in \(backoff.current): \(error)")
+                logger.warning(
+                    "writing a batch of \(batch.count) failed, re-reading it in \(backoff.current): \(error)"
+                )
                 let positions = batch.ranges.mapValues(\.lowerBound)
                 batch.reset()
                 await backoff.sleep(shouldStop: { false })
@@ -283,7 +286,13 @@ public final class PressSink {
 
     private func deadLetter(_ message: KafkaMessage, _ partition: KafkaPartition, _ reason: String) -> DeadLetter {
         logger.warning("dead letter \(partition)@\(message.offset): \(reason)")
-        return DeadLetter(partition: partition, offset: message.offset, key: message.key, value: message.value, reason: reason)
+        return DeadLetter(
+            partition: partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            reason: reason
+        )
     }
 
     /// The stored offset of a partition, retrying while PostgreSQL is away.
@@ -298,7 +307,9 @@ public final class PressSink {
             do {
                 return .some(try store.storedOffsets([partition])[partition])
             } catch {
-                logger.warning("cannot read the stored offset of \(partition), retrying in \(backoff.current): \(error)")
+                logger.warning(
+                    "cannot read the stored offset of \(partition), retrying in \(backoff.current): \(error)"
+                )
                 await backoff.sleep(shouldStop: shouldStop)
             }
         }

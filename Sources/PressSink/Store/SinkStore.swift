@@ -68,7 +68,9 @@ public struct SinkStore {
     /// - Throws: `PostgresError`.
     public func forgetLog(of partition: KafkaPartition, from start: Int64) throws -> Int {
         try connection.transaction { connection in
-            let parameters: [PostgresValue] = [.text(partition.topic), .int(Int(partition.partition)), .int(Int(start))]
+            let parameters: [PostgresValue] = [
+                .text(partition.topic), .int(Int(partition.partition)), .int(Int(start)),
+            ]
             var cleared = 0
             for table in ["button_presses", "button_presses_dead_letters"] {
                 cleared += try connection.execute(
