@@ -130,6 +130,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
+                "PressSink", log,
             ],
             swiftSettings: strict
         ),
