@@ -95,3 +95,17 @@ extension KafkaConsumer {
         return (low, high)
     }
 }
+
+extension KafkaConsumer {
+    /// The id of the cluster the consumer is connected to, as the brokers report it.
+    ///
+    /// Offsets name messages only within one cluster's log: a consumer that keeps positions
+    /// outside Kafka stores this id with them, to notice a different (or emptied) cluster.
+    /// - Parameter timeout: How long to wait for metadata.
+    /// - Returns: nil when no broker answered in time or the broker reports none.
+    public func clusterID(timeout: Duration) -> String? {
+        guard let pointer = rd_kafka_clusterid(client.handle, timeout.kafkaMilliseconds) else { return nil }
+        defer { rd_kafka_mem_free(client.handle, pointer) }
+        return String(cString: pointer)
+    }
+}

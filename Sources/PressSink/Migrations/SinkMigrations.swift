@@ -81,12 +81,14 @@ public enum SinkMigrations {
                 )
                 """,
                 // The next offset to read per partition, written in the same transaction as the
-                // rows: the sink's position, independent of Kafka's committed offsets.
+                // rows: the sink's position, independent of Kafka's committed offsets; with the
+                // Kafka cluster's id, since offsets mean nothing in another cluster's log.
                 """
                 CREATE TABLE button_sink_offsets (
                     topic text NOT NULL,
                     "partition" integer NOT NULL,
                     next_offset bigint NOT NULL,
+                    cluster_id text,
                     updated_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (topic, "partition")
                 )

@@ -92,7 +92,9 @@ public final class PressSink {
             logger: logger
         )
         defer { consumer.close() }
-        let store = SinkStore(connection: connection)
+        var store = SinkStore(connection: connection)
+        store.clusterID = consumer.clusterID(timeout: .seconds(10))
+        logger.info("Kafka cluster \(store.clusterID ?? "unknown (positions are not checked against it)")")
         var tracker = PositionTracker()
         var batch = SinkBatch(maximum: configuration.batchMax, wait: configuration.batchWait)
         var assigned: Set<KafkaPartition> = []
@@ -170,7 +172,7 @@ public final class PressSink {
                     // Start the new partitions at their stored offsets now rather than at the
                     // first message (which the group's start position may put far earlier).
                     // When PostgreSQL is away, the first message of each triggers the look-up.
-                    if let stored = try? store.storedOffsets(Array(added)) {
+                    if let stored = try? positions(store.storedPositions(Array(added)), store: store) {
                         resynchronize(stored)
                     }
                 }
@@ -252,6 +254,30 @@ public final class PressSink {
         logger.info("sink stopped: \(rowsWritten) rows, \(deadLettersWritten) dead letters written")
     }
 
+    /// The stored offsets that belong to the cluster the sink reads. A position stored for
+    /// another cluster (the local broker restarted with an empty log, a new cluster) names
+    /// messages that do not exist here: its rows' positions are cleared and the partition is
+    /// read from the start.
+    /// - Throws: `PostgresError`.
+    private func positions(
+        _ stored: [KafkaPartition: SinkStore.StoredPosition],
+        store: SinkStore
+    ) throws -> [KafkaPartition: Int64] {
+        var positions: [KafkaPartition: Int64] = [:]
+        for (partition, position) in stored {
+            if let current = store.clusterID, let previous = position.clusterID, previous != current {
+                let cleared = try store.forgetLog(of: partition, from: 0)
+                logger.warning(
+                    "\(partition): the stored position \(position.next) belongs to Kafka cluster \(previous), not \(current): cleared \(cleared) stale positions, reading from the start"
+                )
+                positions[partition] = 0
+            } else {
+                positions[partition] = position.next
+            }
+        }
+        return positions
+    }
+
     /// Handles a partition whose log ends before the stored position (the local broker
     /// restarted empty, a topic recreated): confirms it with the broker, clears the stale
     /// positions in PostgreSQL, and reads the partition from its first offset.
@@ -305,7 +331,7 @@ public final class PressSink {
         var backoff = Backoff()
         while !shouldStop() {
             do {
-                return .some(try store.storedOffsets([partition])[partition])
+                return .some(try positions(store.storedPositions([partition]), store: store)[partition])
             } catch {
                 logger.warning(
                     "cannot read the stored offset of \(partition), retrying in \(backoff.current): \(error)"

@@ -30,6 +30,8 @@ public struct SinkStore {
 
     let connection: PostgresConnection
     public var method: Method
+    /// The Kafka cluster's id, stored with every position (nil: unknown).
+    public var clusterID: String?
 
     /// - Parameters:
     ///   - connection: The database (the migrations applied).
@@ -45,16 +47,29 @@ public struct SinkStore {
     ]
     static let quotedColumns = columns.map { "\"\($0)\"" }.joined(separator: ", ")
 
-    /// The stored next offset of each partition that has one.
+    /// A partition's stored position.
+    public struct StoredPosition: Sendable, Equatable {
+        /// The next offset to read.
+        public let next: Int64
+        /// The Kafka cluster the offset belongs to, when known.
+        public let clusterID: String?
+    }
+
+    /// The stored position of each partition that has one.
     /// - Throws: `PostgresError`.
-    public func storedOffsets(_ partitions: [KafkaPartition]) throws -> [KafkaPartition: Int64] {
-        var stored: [KafkaPartition: Int64] = [:]
+    public func storedPositions(_ partitions: [KafkaPartition]) throws -> [KafkaPartition: StoredPosition] {
+        var stored: [KafkaPartition: StoredPosition] = [:]
         for partition in partitions {
             let rows = try connection.query(
-                #"SELECT next_offset FROM button_sink_offsets WHERE topic = $1 AND "partition" = $2"#,
+                #"SELECT next_offset, cluster_id FROM button_sink_offsets WHERE topic = $1 AND "partition" = $2"#,
                 [.text(partition.topic), .int(Int(partition.partition))]
             )
-            if let row = rows.first { stored[partition] = Int64(try row.int("next_offset")) }
+            if let row = rows.first {
+                stored[partition] = StoredPosition(
+                    next: Int64(try row.int("next_offset")),
+                    clusterID: try row.optionalString("cluster_id")
+                )
+            }
         }
         return stored
     }
@@ -80,8 +95,9 @@ public struct SinkStore {
                 )
             }
             try connection.execute(
-                #"UPDATE button_sink_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND "partition" = $2"#,
-                parameters
+                #"UPDATE button_sink_offsets SET next_offset = $3, cluster_id = $4, updated_at = now() "#
+                    + #"WHERE topic = $1 AND "partition" = $2"#,
+                parameters + [clusterID.map { .text($0) } ?? .null]
             )
             return cleared
         }
@@ -163,11 +179,15 @@ public struct SinkStore {
             for (partition, range) in batch.ranges {
                 try connection.execute(
                     """
-                    INSERT INTO button_sink_offsets (topic, "partition", next_offset) VALUES ($1, $2, $3)
+                    INSERT INTO button_sink_offsets (topic, "partition", next_offset, cluster_id) VALUES ($1, $2, $3, $4)
                     ON CONFLICT (topic, "partition") DO UPDATE
-                    SET next_offset = greatest(button_sink_offsets.next_offset, excluded.next_offset), updated_at = now()
+                    SET next_offset = greatest(button_sink_offsets.next_offset, excluded.next_offset),
+                        cluster_id = excluded.cluster_id, updated_at = now()
                     """,
-                    [.text(partition.topic), .int(Int(partition.partition)), .int(Int(range.upperBound))]
+                    [
+                        .text(partition.topic), .int(Int(partition.partition)), .int(Int(range.upperBound)),
+                        clusterID.map { .text($0) } ?? .null,
+                    ]
                 )
             }
             return written
