@@ -186,7 +186,10 @@ struct SinkLogResetTests {
         )
         let rows = try await after.waitForRows(sessions: [fresh], expected: 20, timeout: .seconds(30))
         #expect(rows.count == 20, "events after the reset are stored, not skipped as already written")
-        #expect(try after.rows(sessions: [old]).count == 50, "the rows of the lost log stay")
+        let oldRows = try after.rows(sessions: [old])
+        #expect(oldRows.count == 50, "the rows of the lost log stay")
+        #expect(oldRows.allSatisfy { $0.partition == nil && $0.offset == nil }, "their positions are cleared")
+        #expect(rows.allSatisfy { $0.offset != nil })
         let log = String(decoding: try Data(contentsOf: URL(fileURLWithPath: logPath))[logStart...], as: UTF8.self)
         #expect(log.contains("belongs to Kafka cluster") || log.contains("it was reset"), "the reset is logged")
     }

@@ -31,8 +31,9 @@ public final class SinkDatabase: @unchecked Sendable {
         public let subdivisionName: String
         public let subdivisionCode: String
         public let cityName: String
-        public let partition: Int
-        public let offset: Int64
+        /// nil once the sink cleared the position (its log was lost).
+        public let partition: Int?
+        public let offset: Int64?
     }
 
     /// The rows whose Kafka key or session is one of `sessions`.
@@ -62,8 +63,8 @@ public final class SinkDatabase: @unchecked Sendable {
                 subdivisionName: try row.string("subdivision_name"),
                 subdivisionCode: try row.string("subdivision_code"),
                 cityName: try row.string("city_name"),
-                partition: try row.int("partition"),
-                offset: Int64(try row.int("offset"))
+                partition: try row.optionalInt("partition"),
+                offset: try row.optionalInt("offset").map(Int64.init)
             )
         }
     }
