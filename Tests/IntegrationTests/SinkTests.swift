@@ -151,10 +151,17 @@ import Testing
         #expect(try database.deadLetters(partition: partition, offsets: goodOffsets).isEmpty)
     }
 
-    @Test func statusFileReportsLagPerPartition() throws {
+    @Test func statusFileReportsLagPerPartition() async throws {
         let path = "\(database.stack.runDir)/sink.status"
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text.contains("rows "))
-        for partition in 0..<6 { #expect(text.contains("lag button_presses[\(partition)] ")) }
+        // Rewritten every 2 s; right after a start or a rebalance it may list no partitions yet.
+        let deadline = ContinuousClock.now + .seconds(20)
+        var text = ""
+        repeat {
+            text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if (0..<6).allSatisfy({ text.contains("lag button_presses[\($0)] ") }) { break }
+            try await Task.sleep(for: .milliseconds(500))
+        } while ContinuousClock.now < deadline
+        #expect(text.contains("rows ") && text.contains("dead_letters "))
+        for partition in 0..<6 { #expect(text.contains("lag button_presses[\(partition)] "), "\(text)") }
     }
 }
