@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "button-registry", targets: ["button-registry"]),
         .executable(name: "button-fcgi", targets: ["button-fcgi"]),
         .executable(name: "button-consume", targets: ["button-consume"]),
+        .executable(name: "button-sink", targets: ["button-sink"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -79,6 +80,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
+        .target(
+            name: "PressSink",
+            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "ButtonEvents", "Avro", log],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "button-sink", dependencies: ["PressSink", log], swiftSettings: strict),
         .executableTarget(
             name: "button-registry",
             dependencies: ["SchemaRegistryServer", log],
@@ -90,7 +97,7 @@ let package = Package(
         // DisruptiveTests break servers on purpose and count the whole topic.
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", "LocalBroker", "Session"],
+            dependencies: ["Kafka", "LocalBroker", "Session", "Postgres", "ButtonEvents"],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -121,12 +128,17 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro"],
+            dependencies: [
+                "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
+                "PressSink", log,
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "DisruptiveTests",
-            dependencies: ["ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", log],
+            dependencies: [
+                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", log,
+            ],
             swiftSettings: strict
         ),
         .testTarget(name: "BrowserTests", dependencies: ["Session", "TestSupport"], swiftSettings: strict),
@@ -140,5 +152,10 @@ let package = Package(
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
         // Checks the shipped deploy/ configuration files; needs no servers.
         .testTarget(name: "DeployTests", swiftSettings: strict),
+        .testTarget(
+            name: "PressSinkTests",
+            dependencies: ["PressSink", "ButtonEvents", "Kafka", "Postgres", log],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,4 +1,3 @@
-import Avro
 import ButtonEvents
 import Foundation
 import Kafka
@@ -57,7 +56,10 @@ public struct ConsoleConsumer {
             logger: logger
         )
         defer { consumer.close() }
-        var schemas: [Int32: AvroSchema] = [:]
+        var decoder = PressEventDecoder(
+            fetchSchema: { try await registry.schema(id: Int($0)) },
+            isUnknownSchema: { ($0 as? RegistryError)?.status == 404 }
+        )
         var printed = 0
         var idleSince = ContinuousClock.now
         var seenAny = false
@@ -72,7 +74,7 @@ public struct ConsoleConsumer {
             seenAny = true
             idleSince = .now
             do {
-                let event = try await decode(message, registry: registry, schemas: &schemas)
+                let event = try await decoder.decode(message.value).event
                 if !options.actions.isEmpty && !options.actions.contains(event.action.rawValue) { continue }
                 if !options.countries.isEmpty && !options.countries.contains(event.countryCode) { continue }
                 output(EventLine.format(event, partition: message.partition, offset: message.offset))
@@ -82,26 +84,5 @@ public struct ConsoleConsumer {
             }
         }
         return printed
-    }
-
-    private func decode(
-        _ message: KafkaMessage,
-        registry: SchemaRegistryClient,
-        schemas: inout [Int32: AvroSchema]
-    )
-        async throws -> PressEvent
-    {
-        let (schemaID, body) = try ConfluentWireFormat.unframe(message.value)
-        let schema: AvroSchema
-        if let cached = schemas[schemaID] {
-            schema = cached
-        } else {
-            schema = try AvroSchema(parsing: try await registry.schema(id: Int(schemaID)))
-            schemas[schemaID] = schema
-        }
-        guard let event = PressEvent(try schema.decode(body)) else {
-            throw ConsoleError("schema \(schemaID) does not describe a button event")
-        }
-        return event
     }
 }

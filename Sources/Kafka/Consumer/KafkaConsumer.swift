@@ -11,7 +11,7 @@ internal import Synchronization
 /// `Sendable`: the handle's wrapper is (librdkafka handles are thread-safe) and the closed flag is
 /// in a `Mutex`. Poll from one thread at a time to keep message order per partition.
 public final class KafkaConsumer: Sendable {
-    private let client: KafkaClient
+    let client: KafkaClient
     private let closed = Mutex<Bool>(false)
     /// The consumer group.
     public let groupID: String
