@@ -1,6 +1,6 @@
 public import ButtonEvents
 public import Foundation
-public import Kafka
+import Kafka
 public import Postgres
 
 /// The sink's side of the stack for tests: the PostgreSQL tables it writes, and a producer
