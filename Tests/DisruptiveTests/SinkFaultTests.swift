@@ -1,6 +1,7 @@
 import ButtonEvents
 import Foundation
 import Kafka
+import LocalBroker
 import Postgres
 import TestSupport
 import Testing
@@ -83,6 +84,28 @@ struct SinkFaultTests {
         let log = logSince(logStart)
         #expect(!log.contains("already stored"), "the restarted sink resumed at the stored offsets")
         #expect(log.contains("continuing at the stored offset") || log.contains("assigned partitions"))
+    }
+
+    /// The broker goes away while the sink reads a backlog and comes back: the sink neither
+    /// skips nor repeats anything, and events produced after the outage are stored too.
+    @Test func brokerDownThenUpLosesAndDuplicatesNothing() async throws {
+        let control = BrokerControlClient(path: try database.stack.env.require("BROKER_CONTROL"))
+        let first = try await produceBacklog(sessions: 3, perSession: 4000)
+        _ = try await waitForCount(first, atLeast: 1, timeout: .seconds(20))
+        #expect(try control.send("down all").hasPrefix("ok"))
+        var restored = false
+        defer { if !restored { _ = try? control.send("up all") } }
+        try await Task.sleep(for: .seconds(4))
+        let during = try counts(first).rows
+        #expect(try control.send("up all").hasPrefix("ok"))
+        restored = true
+        let second = try await produceBacklog(sessions: 3, perSession: 1000)
+        let all = first + second
+        let rows = try await waitForCount(all, atLeast: 15_000, timeout: .seconds(120))
+        #expect(rows == 15_000, "\(rows) rows (\(during) stored when the broker went down)")
+        try await Task.sleep(for: .seconds(1))
+        let final = try counts(all)
+        #expect(final.rows == 15_000 && final.positions == 15_000, "each event once")
     }
 
     @Test func twoSinksInOneGroupStoreEveryEventOnceAndSigtermExitsZero() async throws {
