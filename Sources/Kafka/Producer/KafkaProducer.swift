@@ -223,40 +223,27 @@ public final class KafkaProducer: Sendable {
     ) -> OpaquePointer? {
         withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5) { fields in
             var count = 0
-            func add(_ field: rd_kafka_vu_t) {
+            func add(_ type: rd_kafka_vtype_t, _ set: (inout rd_kafka_vu_t) -> Void) {
+                var field = rd_kafka_vu_t()
+                field.vtype = type
+                set(&field)
                 fields.initializeElement(at: count, to: field)
                 count += 1
             }
-            var field = rd_kafka_vu_t()
+            func add(_ type: rd_kafka_vtype_t, bytes: UnsafeRawBufferPointer) {
+                add(type) {
+                    $0.u.mem.ptr = UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(emptyBytes))
+                    $0.u.mem.size = bytes.count
+                }
+            }
             switch topic {
-            case .name(let name):
-                field.vtype = RD_KAFKA_VTYPE_TOPIC
-                field.u.cstr = name
-            case .handle(let handle):
-                field.vtype = RD_KAFKA_VTYPE_RKT
-                field.u.rkt = handle
+            case .name(let name): add(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = name }
+            case .handle(let handle): add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = handle }
             }
-            add(field)
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_VALUE
-            field.u.mem.ptr = UnsafeMutableRawPointer(mutating: value.baseAddress ?? UnsafeRawPointer(emptyBytes))
-            field.u.mem.size = value.count
-            add(field)
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_OPAQUE
-            field.u.ptr = opaque
-            add(field)
-            field = rd_kafka_vu_t()
-            field.vtype = RD_KAFKA_VTYPE_MSGFLAGS
-            field.u.i = RD_KAFKA_MSG_F_COPY
-            add(field)
-            if let key {
-                field = rd_kafka_vu_t()
-                field.vtype = RD_KAFKA_VTYPE_KEY
-                field.u.mem.ptr = UnsafeMutableRawPointer(mutating: key.baseAddress ?? UnsafeRawPointer(emptyBytes))
-                field.u.mem.size = key.count
-                add(field)
-            }
+            add(RD_KAFKA_VTYPE_VALUE, bytes: value)
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = opaque }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+            if let key { add(RD_KAFKA_VTYPE_KEY, bytes: key) }
             let error = rd_kafka_produceva(client.handle, fields.baseAddress, count)
             fields.baseAddress?.deinitialize(count: count)
             return error
