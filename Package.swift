@@ -97,7 +97,7 @@ let package = Package(
         // DisruptiveTests break servers on purpose and count the whole topic.
         .target(
             name: "TestSupport",
-            dependencies: ["Kafka", "LocalBroker", "Session", "Postgres", "ButtonEvents"],
+            dependencies: ["Kafka", "LocalBroker", "Session", "Postgres", "ButtonEvents", log],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),
@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ButtonFCGITests",
-            dependencies: ["ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", log],
+            dependencies: ["ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", "TestSupport", log],
             swiftSettings: strict
         ),
         .testTarget(

@@ -609,39 +609,3 @@ struct PostgresConnectionTests {
         return status & 0x7F == 0 ? (status >> 8) & 0xFF : -1
     }
 }
-
-/// Collects log entries in memory.
-/// `@unchecked Sendable`: `entries` is only touched with `lock` held.
-final class LogRecorder: @unchecked Sendable {
-    struct Entry {
-        let level: Logger.Level
-        let message: String
-        let metadata: String
-    }
-
-    private let lock = NSLock()
-    private var stored: [Entry] = []
-
-    var entries: [Entry] {
-        lock.withLock { stored }
-    }
-
-    func append(_ entry: Entry) {
-        lock.withLock { stored.append(entry) }
-    }
-}
-
-struct RecordingLogHandler: LogHandler {
-    let recorder: LogRecorder
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        recorder.append(.init(level: event.level, message: "\(event.message)", metadata: "\(event.metadata ?? [:])"))
-    }
-}

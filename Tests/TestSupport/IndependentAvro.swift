@@ -38,21 +38,7 @@ public enum IndependentAvro {
     /// Decodes each framed message; returns one JSON object (field → value) per message.
     /// - Throws: when Python fails, with its error output.
     public static func decode(_ values: [[UInt8]], registryURL: String) throws -> [[String: Any]] {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("avro-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var blob = Data()
-        for value in values {
-            var length = UInt32(value.count).bigEndian
-            blob.append(Data(bytes: &length, count: 4))
-            blob.append(contentsOf: value)
-        }
-        let input = directory.appendingPathComponent("messages.bin")
-        try blob.write(to: input)
-        let scriptFile = directory.appendingPathComponent("decode.py")
-        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
-        // Debian's interpreter: python3-avro is installed for it, not for other Pythons.
-        let result = try Command.run("/usr/bin/python3", [scriptFile.path, registryURL, input.path])
+        let result = try PythonMessages.run(script, name: "decode.py", values: values) { [registryURL, $0] }
         guard result.status == 0,
             let records = try JSONSerialization.jsonObject(with: result.outputData) as? [[String: Any]]
         else {

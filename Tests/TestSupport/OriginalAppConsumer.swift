@@ -117,23 +117,9 @@ public enum OriginalAppConsumer {
         reader: Reader,
         model: Bool = true
     ) throws -> Outcome {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("original-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var blob = Data()
-        for value in values {
-            var length = UInt32(value.count).bigEndian
-            blob.append(Data(bytes: &length, count: 4))
-            blob.append(contentsOf: value)
+        let result = try PythonMessages.run(script, name: "original_consumer.py", values: values) {
+            [reader.rawValue, model ? "model" : "raw", registryURL, $0]
         }
-        let input = directory.appendingPathComponent("messages.bin")
-        try blob.write(to: input)
-        let scriptFile = directory.appendingPathComponent("original_consumer.py")
-        try script.write(to: scriptFile, atomically: true, encoding: .utf8)
-        let result = try Command.run(
-            "/usr/bin/python3",
-            [scriptFile.path, reader.rawValue, model ? "model" : "raw", registryURL, input.path]
-        )
         guard result.status == 0 else { return Outcome(status: result.status, records: [], errors: result.errors) }
         guard let records = try JSONSerialization.jsonObject(with: result.outputData) as? [[String: Any]] else {
             throw StackEnvError(message: "the original consumer printed no JSON list: \(result.output)")
