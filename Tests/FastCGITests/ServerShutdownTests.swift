@@ -17,7 +17,6 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let serverPath = directory.appendingPathComponent("s.sock").path
-        let clientPath = directory.appendingPathComponent("c.sock").path
 
         let server = try FastCGIServer(
             listeningOn: .unix(path: serverPath),
@@ -35,36 +34,49 @@ import Testing
         var stopped = false
         defer { if !stopped { server.stop() } }
 
-        // 1. A kept connection from a client bound to a known path, one request answered.
-        let client = try Self.connect(from: clientPath, to: serverPath)
-        try Socket.sendAll(client, FastCGIWire.request([("REQUEST_METHOD", "GET")], keepConnection: true))
-        let answer = try FastCGIWire.readResponse(client)
-        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("Status: 204"))
-
-        // 2. The server's end of it: the socket whose peer is the client's path.
-        let serverSide = try #require(Self.descriptor(withPeer: clientPath), "the server holds the kept connection")
-
-        // A socket pair standing for another thread's new connection, made now so that its
-        // own numbers are not the one about to be freed.
+        // Steps 1–4 set the race up. In the parallel pass another test may open a file in the
+        // instant between libfcgi freeing the number and step 4 taking it; then the set-up
+        // is simply made again, on a new connection.
+        var serverSide: Int32 = -1
+        var reused: Int32 = -1
         var pair: [Int32] = [-1, -1]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        for attempt in 0..<10 {
+            if reused >= 0 {
+                close(reused)
+                close(pair[1])
+            }
+            // 1. A kept connection from a client bound to a known path, one request answered.
+            let clientPath = directory.appendingPathComponent("c\(attempt).sock").path
+            let client = try Self.connect(from: clientPath, to: serverPath)
+            try Socket.sendAll(client, FastCGIWire.request([("REQUEST_METHOD", "GET")], keepConnection: true))
+            let answer = try FastCGIWire.readResponse(client)
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("Status: 204"))
 
-        // 3. The client goes away; libfcgi closes its end inside FCGX_Accept_r and accepts again.
-        close(client)
-        let deadline = ContinuousClock.now + .seconds(5)
-        while fcntl(serverSide, F_GETFD) != -1 && ContinuousClock.now < deadline {
-            sleepUninterrupted(for: .milliseconds(5))
+            // 2. The server's end of it: the socket whose peer is the client's path.
+            serverSide = try #require(Self.descriptor(withPeer: clientPath), "the server holds the kept connection")
+
+            // A socket pair standing for another thread's new connection, made now so that its
+            // own numbers are not the one about to be freed.
+            #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+
+            // 3. The client goes away; libfcgi closes its end inside FCGX_Accept_r and accepts again.
+            close(client)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while fcntl(serverSide, F_GETFD) != -1 && ContinuousClock.now < deadline {
+                sleepUninterrupted(for: .milliseconds(5))
+            }
+            #expect(fcntl(serverSide, F_GETFD) == -1, "libfcgi closed the kept connection")
+
+            // 4. Another connection gets that number (F_DUPFD never takes a number in use).
+            reused = fcntl(pair[0], F_DUPFD, serverSide)
+            close(pair[0])
+            if reused == serverSide { break }
         }
-        #expect(fcntl(serverSide, F_GETFD) == -1, "libfcgi closed the kept connection")
-
-        // 4. Another connection gets that number (F_DUPFD never takes a number in use).
-        let reused = fcntl(pair[0], F_DUPFD, serverSide)
-        close(pair[0])
         defer {
             close(reused)
             close(pair[1])
         }
-        try #require(reused == serverSide, "the freed number went to another connection (parallel test?)")
+        try #require(reused == serverSide, "the freed number went to another connection in all 10 attempts")
 
         // 5. Stop: the thread in accept wakes and the server returns.
         server.stop()
