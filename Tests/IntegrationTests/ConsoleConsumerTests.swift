@@ -73,11 +73,8 @@ import Testing
 
     static func consume(_ arguments: [String], env: StackEnv) throws -> (status: Int32, lines: [String], errors: String)
     {
-        let binary = StackEnv.packageRoot.appendingPathComponent(
-            ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-consume"
-        )
         let result = try Command.run(
-            binary.path,
+            env.binary("button-consume"),
             arguments,
             environment: [
                 "KAFKA_BOOTSTRAP": try env.require("KAFKA_BOOTSTRAP"),

@@ -108,9 +108,7 @@ import Testing
 
     @Test func aTCPListenWithoutAllowedPeersDoesNotStart() throws {
         // A listener reachable from other hosts, no list of allowed peers: refused at start.
-        let binary = StackEnv.packageRoot.appendingPathComponent(
-            ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-registry"
-        ).path
+        let binary = env.binary("button-registry")
         var environment = ProcessInfo.processInfo.environment
         environment["FCGI_WEB_SERVER_ADDRS"] = nil
         environment["REGISTRY_LISTEN"] = "0.0.0.0:\(try Self.freePort())"
@@ -176,9 +174,7 @@ final class RegistryPool: @unchecked Sendable {
     let logPath: String
 
     init(env: StackEnv, listen: String, extra: [String: String]) throws {
-        let binary = StackEnv.packageRoot.appendingPathComponent(
-            ".build/\(env.values["STACK_BUILD"] ?? "debug")/button-registry"
-        )
+        let binary = URL(fileURLWithPath: env.binary("button-registry"))
         logPath = "/tmp/button-access-\(UUID().uuidString.prefix(8)).log"
         guard FileManager.default.createFile(atPath: logPath, contents: nil) else {
             throw StackEnvError(message: "cannot create \(logPath)")

@@ -16,6 +16,7 @@ import Testing
         #expect(configuration.batchWait == .milliseconds(200))
         #expect(configuration.kafka["bootstrap.servers"] == "127.0.0.1:9092")
         #expect(configuration.statusFile == nil)
+        #expect(configuration.writeMethod == .copy)
     }
 
     @Test func settingsAreRead() throws {
@@ -25,6 +26,7 @@ import Testing
         environment["SINK_BATCH_MAX"] = "10"
         environment["SINK_BATCH_WAIT_MS"] = "50"
         environment["SINK_STATUS_FILE"] = "/tmp/s"
+        environment["SINK_WRITE_METHOD"] = "insert"
         environment["KAFKA_FETCH_MAX_BYTES"] = "1000"
         let configuration = try SinkConfiguration(environment: environment)
         #expect(configuration.topic == "other")
@@ -32,12 +34,14 @@ import Testing
         #expect(configuration.batchMax == 10)
         #expect(configuration.batchWait == .milliseconds(50))
         #expect(configuration.statusFile == "/tmp/s")
+        #expect(configuration.writeMethod == .insert)
         #expect(configuration.kafka["fetch.max.bytes"] == "1000")
     }
 
     @Test(arguments: [
         ("SINK_BATCH_MAX", "0"), ("SINK_BATCH_MAX", "many"), ("SINK_BATCH_WAIT_MS", "5000"),
         ("SINK_BATCH_WAIT_MS", "-1"), ("SINK_LAG_INTERVAL_MS", "1"),
+        ("SINK_WRITE_METHOD", "upsert"),
     ])
     func badValuesAreNamed(key: String, value: String) {
         var environment = base

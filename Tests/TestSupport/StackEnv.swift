@@ -44,6 +44,12 @@ public struct StackEnv: Sendable {
         }
         return value
     }
+
+    /// The path of one of the stack's executables, in the build the stack runs
+    /// (`STACK_BUILD`, debug when unset).
+    public func binary(_ name: String) -> String {
+        Self.packageRoot.appendingPathComponent(".build/\(values["STACK_BUILD"] ?? "debug")/\(name)").path
+    }
 }
 
 /// Why the stack's environment could not be used.

@@ -13,6 +13,7 @@ public import Kafka
 /// | `SINK_BATCH_WAIT_MS` | how long the first event of a batch waits for others | 200 |
 /// | `SINK_LAG_INTERVAL_MS` | how often the lag is logged and the status file written | 5000 |
 /// | `SINK_STATUS_FILE` | file rewritten with the lag and counters (none when empty) | none |
+/// | `SINK_WRITE_METHOD` | `copy` (COPY into a staging table) or `insert` (multi-row INSERT) | `copy` |
 public struct SinkConfiguration: Sendable {
     public var postgresDSN: String
     public var kafka: KafkaConfiguration
@@ -23,6 +24,8 @@ public struct SinkConfiguration: Sendable {
     public var batchWait: Duration
     public var lagInterval: Duration
     public var statusFile: String?
+    /// How batches are written; COPY is the default because `bench/sink` measured it faster.
+    public var writeMethod: SinkStore.Method
 
     /// Reads and checks the configuration.
     /// - Parameter environment: The process environment.
@@ -58,6 +61,11 @@ public struct SinkConfiguration: Sendable {
         batchWait = .milliseconds(try number("SINK_BATCH_WAIT_MS", 200, 0...800))
         lagInterval = .milliseconds(try number("SINK_LAG_INTERVAL_MS", 5000, 100...3_600_000))
         statusFile = environment["SINK_STATUS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let method = environment["SINK_WRITE_METHOD"].flatMap { $0.isEmpty ? nil : $0 } ?? "copy"
+        guard let writeMethod = SinkStore.Method(rawValue: method) else {
+            throw SinkConfigurationError("SINK_WRITE_METHOD must be copy or insert, not '\(method)'")
+        }
+        self.writeMethod = writeMethod
     }
 }
 

@@ -92,7 +92,7 @@ public final class PressSink {
             logger: logger
         )
         defer { consumer.close() }
-        var store = SinkStore(connection: connection)
+        var store = SinkStore(connection: connection, method: configuration.writeMethod)
         store.clusterID = consumer.clusterID(timeout: .seconds(10))
         logger.info("Kafka cluster \(store.clusterID ?? "unknown (positions are not checked against it)")")
         var tracker = PositionTracker()
