@@ -9,7 +9,10 @@ public protocol TopicAdministering {
     /// Creates topics; an existing topic counts as created.
     func createTopics(_ specs: [KafkaTopicSpec], timeout: Duration) throws(KafkaError)
     /// Each topic's configs as the broker reports them.
-    func describeTopicConfigs(_ topics: [String], timeout: Duration) throws(KafkaError) -> [String: [String: KafkaConfigEntry]]
+    func describeTopicConfigs(
+        _ topics: [String],
+        timeout: Duration
+    ) throws(KafkaError) -> [String: [String: KafkaConfigEntry]]
 }
 
 extension KafkaAdmin: TopicAdministering {}

@@ -49,12 +49,18 @@ public struct TopicDifference: Sendable, Equatable, CustomStringConvertible {
             let planned = plan.configs[name] ?? ""
             guard let entry = configs[name] else {
                 // e.g. remote.storage.enable on a cluster without tiered storage.
-                differences.append(TopicDifference(setting: name, planned: planned, found: "not reported by the broker"))
+                differences.append(
+                    TopicDifference(setting: name, planned: planned, found: "not reported by the broker")
+                )
                 continue
             }
             if entry.value != planned {
                 differences.append(
-                    TopicDifference(setting: name, planned: planned, found: "\(entry.value ?? "no value") (\(entry.source))")
+                    TopicDifference(
+                        setting: name,
+                        planned: planned,
+                        found: "\(entry.value ?? "no value") (\(entry.source))"
+                    )
                 )
             }
         }

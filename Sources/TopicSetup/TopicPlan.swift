@@ -65,7 +65,9 @@ public struct TopicPlan: Sendable, Equatable {
     public func validate() throws(TopicSetupError) {
         func invalid(_ message: String) -> TopicSetupError { TopicSetupError(code: .invalidPlan, message: message) }
         if topic.isEmpty || topic.count > 249
-            || !topic.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || "0123456789._-".unicodeScalars.contains($0)) })
+            || !topic.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || "0123456789._-".unicodeScalars.contains($0))
+            })
         {
             throw invalid("topic \"\(topic)\": Kafka topic names are 1 to 249 of a-z A-Z 0-9 . _ -")
         }
@@ -91,7 +93,10 @@ public struct TopicPlan: Sendable, Equatable {
 
     /// The plan in words, one line each, as `button-topics apply --dry-run` prints it.
     public var lines: [String] {
-        ["create topic \(topic)", "  partitions: \(partitions)", "  replication factor: \(replicationFactor)", "  configs:"]
+        [
+            "create topic \(topic)", "  partitions: \(partitions)", "  replication factor: \(replicationFactor)",
+            "  configs:",
+        ]
             + configs.keys.sorted().map { "    \($0)=\(configs[$0] ?? "")" }
             + [
                 "then read it back (metadata: partitions and replicas; DescribeConfigs: the configs above)"

@@ -1,5 +1,5 @@
-import Kafka
 internal import Foundation
+import Kafka
 
 /// Applies a ``TopicPlan`` to a cluster and checks the result: creates the topic unless it
 /// exists, then reads it back (metadata for partitions and replicas, DescribeConfigs for the

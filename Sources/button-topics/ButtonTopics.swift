@@ -23,7 +23,10 @@ struct ButtonTopics: ParsableCommand {
 struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create the topic unless it exists, read it back, report every difference from the plan.",
-        discussion: "Exit status: 0 as planned, 1 differences found, 2 bad options, 3 the cluster refused or failed."
+        discussion: """
+            Exit status: 0 as planned (or a dry run), 1 differences found, 3 the cluster refused or a \
+            request failed, 64 bad options.
+            """
     )
 
     @Option(help: "The brokers, host:port[,host:port…] (default: KAFKA_BOOTSTRAP_SERVERS or KAFKA_BOOTSTRAP).")
@@ -38,8 +41,8 @@ struct Apply: ParsableCommand {
     @Option(help: "Copies of each partition.")
     var replicationFactor = 3
 
-    @Option(help: "min.insync.replicas.")
-    var minInsyncReplicas = 2
+    @Option(help: "min.insync.replicas (default: 2, or the replication factor when that is smaller).")
+    var minInsyncReplicas: Int?
 
     @Option(help: "retention.ms: how long events are kept in all; -1 keeps them forever.")
     var retentionMs: Int64 = -1
@@ -64,7 +67,7 @@ struct Apply: ParsableCommand {
             retentionMs: retentionMs,
             localRetentionMs: localRetentionMs,
             tieredStorage: !noTieredStorage,
-            minInsyncReplicas: minInsyncReplicas
+            minInsyncReplicas: minInsyncReplicas ?? min(2, replicationFactor)
         )
         do {
             try plan.validate()
@@ -73,7 +76,7 @@ struct Apply: ParsableCommand {
         }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         print("plan:")
-        plan.lines.forEach { print("  \($0)") }
+        for line in plan.lines { print("  \(line)") }
         if dryRun {
             print("dry run: nothing sent")
             return
@@ -89,7 +92,7 @@ struct Apply: ParsableCommand {
         do {
             let admin = try KafkaAdmin(configuration: configuration, logger: logger)
             let report = try TopicSetup.apply(plan, admin: admin, timeout: .seconds(timeout))
-            report.lines(for: plan).forEach { print($0) }
+            for line in report.lines(for: plan) { print(line) }
             if !report.differences.isEmpty { throw ExitCode(1) }
         } catch let error as TopicSetupError {
             FileHandle.standardError.write(Data("button-topics: \(error.message)\n".utf8))

@@ -185,7 +185,10 @@ import Testing
 
         // Framing: several values concatenated in one file decode one row each, in order.
         let concatenated = try #require(outcome["concatenated"] as? [[String: Any]])
-        #expect(concatenated.compactMap { $0["session_id"] as? String } == decoded.compactMap { $0["session_id"] as? String })
+        #expect(
+            concatenated.compactMap { $0["session_id"] as? String }
+                == decoded.compactMap { $0["session_id"] as? String }
+        )
         #expect(concatenated.map { Self.integer($0["micros"]) } == decoded.map { Self.integer($0["timestamp"]) })
     }
 }

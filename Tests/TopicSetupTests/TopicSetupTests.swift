@@ -162,7 +162,10 @@ final class RecordingCluster: TopicAdministering, Sendable {
     @Test func existingTopicIsLeftAloneAndEveryDifferenceReported() throws {
         let cluster = RecordingCluster()
         cluster.state.withLock { state in
-            state.topics["button_presses"] = KafkaTopicLayout(name: "button_presses", replicaCounts: [2, 2, 2, 2, 2, 2])
+            state.topics["button_presses"] = KafkaTopicLayout(
+                name: "button_presses",
+                replicaCounts: [2, 2, 2, 2, 2, 2]
+            )
             state.configs["button_presses"] = [
                 "cleanup.policy": KafkaConfigEntry(name: "cleanup.policy", value: "delete", source: "DEFAULT_CONFIG"),
                 "retention.ms": KafkaConfigEntry(name: "retention.ms", value: "604800000", source: "DEFAULT_CONFIG"),

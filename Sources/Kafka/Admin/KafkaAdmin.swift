@@ -124,7 +124,8 @@ public final class KafkaAdmin: Sendable {
             rd_kafka_event_destroy(event)
             if detail.contains("controller") {
                 // librdkafka's mock cluster names no controller, so requests wait for one in vain.
-                detail += " (no controller: the cluster may be librdkafka's mock, which implements neither CreateTopics nor DescribeConfigs)"
+                detail +=
+                    " (no controller: the cluster may be librdkafka's mock, which implements neither CreateTopics nor DescribeConfigs)"
             }
             throw KafkaError.librdkafka(eventError, "cannot \(what)", detail: detail)
         }
