@@ -5,6 +5,7 @@ public import Logging
 ///
 /// `Sendable`: it only holds a thread-safe librdkafka handle (see `KafkaClient`).
 public final class KafkaAdmin: Sendable {
+    /// Internal, not private: the admin requests in `KafkaAdmin+*.swift` use it too.
     let client: KafkaClient
     private let poller: KafkaPoller
 
