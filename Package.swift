@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "button-fcgi", targets: ["button-fcgi"]),
         .executable(name: "button-consume", targets: ["button-consume"]),
         .executable(name: "button-sink", targets: ["button-sink"]),
+        .executable(name: "button-topics", targets: ["button-topics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // base64url for the session cookie.
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
+        // Options and help of button-topics.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages), one system-library target each.
@@ -86,6 +89,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "button-sink", dependencies: ["PressSink", log], swiftSettings: strict),
+        // The production topic setup (CreateTopics, then DescribeConfigs) and its CLI.
+        .target(name: "TopicSetup", dependencies: ["Kafka"], swiftSettings: strict),
+        .executableTarget(
+            name: "button-topics",
+            dependencies: [
+                "TopicSetup", "Kafka", log, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "button-registry",
             dependencies: ["SchemaRegistryServer", log],
@@ -149,6 +161,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
+        .testTarget(name: "TopicSetupTests", dependencies: ["TopicSetup", "Kafka"], swiftSettings: strict),
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
         // Checks the shipped deploy/ configuration files; needs no servers.
         .testTarget(name: "DeployTests", swiftSettings: strict),

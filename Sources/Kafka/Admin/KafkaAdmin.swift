@@ -5,7 +5,8 @@ public import Logging
 ///
 /// `Sendable`: it only holds a thread-safe librdkafka handle (see `KafkaClient`).
 public final class KafkaAdmin: Sendable {
-    private let client: KafkaClient
+    /// Internal, not private: the admin requests in `KafkaAdmin+*.swift` use it too.
+    let client: KafkaClient
     private let poller: KafkaPoller
 
     /// Creates an admin client. It connects lazily.
@@ -42,40 +43,17 @@ public final class KafkaAdmin: Sendable {
         for spec in specs {
             newTopics.append(try Self.makeNewTopic(spec))
         }
-        guard let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_CREATETOPICS) else {
-            throw KafkaError(code: .other, message: "rd_kafka_AdminOptions_new failed")
-        }
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        var errorText = [CChar](repeating: 0, count: 512)
-        let milliseconds = max(1, timeout.kafkaMilliseconds)
-        _ = errorText.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_AdminOptions_set_request_timeout(options, milliseconds, buffer.baseAddress, buffer.count)
-        }
-        _ = errorText.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_AdminOptions_set_operation_timeout(options, milliseconds, buffer.baseAddress, buffer.count)
-        }
-        guard let queue = rd_kafka_queue_new(client.handle) else {
-            throw KafkaError(code: .other, message: "rd_kafka_queue_new failed")
-        }
-        defer { rd_kafka_queue_destroy(queue) }
-        newTopics.withUnsafeMutableBufferPointer { topics in
-            rd_kafka_CreateTopics(client.handle, topics.baseAddress, topics.count, options, queue)
-        }
         let names = specs.map(\.name).joined(separator: ", ")
-        // librdkafka enforces the request timeout itself; the extra second only guards a lost event.
-        guard let event = rd_kafka_queue_poll(queue, milliseconds.addingReportingOverflow(1000).partialValue) else {
-            throw KafkaError(code: .timedOut, message: "creating topics \(names) got no answer in time")
+        let event = try request(
+            RD_KAFKA_ADMIN_OP_CREATETOPICS,
+            timeout: timeout,
+            what: "create topics \(names)"
+        ) { options, queue in
+            newTopics.withUnsafeMutableBufferPointer { topics in
+                rd_kafka_CreateTopics(client.handle, topics.baseAddress, topics.count, options, queue)
+            }
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
-            var detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
-            if detail.contains("controller") {
-                // librdkafka's mock cluster names no controller, so requests wait for one in vain.
-                detail += " (no controller: the cluster may be librdkafka's mock, which cannot create topics)"
-            }
-            throw KafkaError.librdkafka(eventError, "cannot create topics \(names)", detail: detail)
-        }
         guard let result = rd_kafka_event_CreateTopics_result(event) else {
             throw KafkaError(code: .other, message: "creating topics \(names) returned an unexpected event")
         }
@@ -99,6 +77,60 @@ public final class KafkaAdmin: Sendable {
                 librdkafkaName: first.librdkafkaName
             )
         }
+    }
+
+    /// Sends one admin request and waits for its result event; the caller destroys the event.
+    ///
+    /// One place for the options, the private queue and the wait that every admin request
+    /// shares, and for turning a request-level error into a ``KafkaError``.
+    /// - Parameters:
+    ///   - operation: The librdkafka admin operation, for the options.
+    ///   - timeout: Upper bound for the request, including the brokers' work.
+    ///   - what: The request in words, for errors ("create topics a, b").
+    ///   - send: Enqueues the request with these options on this queue.
+    /// - Throws: ``KafkaError`` when no answer came in time or the request as a whole failed.
+    func request(
+        _ operation: rd_kafka_admin_op_t,
+        timeout: Duration,
+        what: String,
+        send: (_ options: OpaquePointer, _ queue: OpaquePointer) -> Void
+    ) throws(KafkaError) -> OpaquePointer {
+        guard let options = rd_kafka_AdminOptions_new(client.handle, operation) else {
+            throw KafkaError(code: .other, message: "rd_kafka_AdminOptions_new failed")
+        }
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        var errorText = [CChar](repeating: 0, count: 512)
+        let milliseconds = max(1, timeout.kafkaMilliseconds)
+        _ = errorText.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_AdminOptions_set_request_timeout(options, milliseconds, buffer.baseAddress, buffer.count)
+        }
+        if operation == RD_KAFKA_ADMIN_OP_CREATETOPICS {
+            // Only requests that change the cluster have an operation timeout.
+            _ = errorText.withUnsafeMutableBufferPointer { buffer in
+                rd_kafka_AdminOptions_set_operation_timeout(options, milliseconds, buffer.baseAddress, buffer.count)
+            }
+        }
+        guard let queue = rd_kafka_queue_new(client.handle) else {
+            throw KafkaError(code: .other, message: "rd_kafka_queue_new failed")
+        }
+        defer { rd_kafka_queue_destroy(queue) }
+        send(options, queue)
+        // librdkafka enforces the request timeout itself; the extra second only guards a lost event.
+        guard let event = rd_kafka_queue_poll(queue, milliseconds.addingReportingOverflow(1000).partialValue) else {
+            throw KafkaError(code: .timedOut, message: "\(what): no answer in time")
+        }
+        let eventError = rd_kafka_event_error(event)
+        if eventError != RD_KAFKA_RESP_ERR_NO_ERROR {
+            var detail = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
+            rd_kafka_event_destroy(event)
+            if detail.contains("controller") {
+                // librdkafka's mock cluster names no controller, so requests wait for one in vain.
+                detail +=
+                    " (no controller: the cluster may be librdkafka's mock, which implements neither CreateTopics nor DescribeConfigs)"
+            }
+            throw KafkaError.librdkafka(eventError, "cannot \(what)", detail: detail)
+        }
+        return event
     }
 
     /// Lists the cluster's topics (including internal ones such as `__consumer_offsets`).
