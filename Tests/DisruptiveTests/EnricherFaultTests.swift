@@ -15,7 +15,10 @@ struct EnricherFaultTests {
     var stack: PressStack { topic.stack }
 
     /// `sessions` sessions of `perSession` events each, produced and acknowledged.
-    func produceBacklog(sessions: Int, perSession: Int) async throws -> (ids: [UUID], positions: Set<EnrichedTopic.Position>) {
+    func produceBacklog(
+        sessions: Int,
+        perSession: Int
+    ) async throws -> (ids: [UUID], positions: Set<EnrichedTopic.Position>) {
         let schemaID = try await stack.schemaID()
         let ids = (0..<sessions).map { _ in UUID() }
         var positions = Set<EnrichedTopic.Position>()
@@ -31,7 +34,12 @@ struct EnricherFaultTests {
     }
 
     /// How often each source position of these sessions is in the enriched topic since the mark.
-    func sourceCounts(_ mark: TopicMark, _ sessions: [UUID], atLeast expected: Int, timeout: Duration) throws
+    func sourceCounts(
+        _ mark: TopicMark,
+        _ sessions: [UUID],
+        atLeast expected: Int,
+        timeout: Duration
+    ) throws
         -> [EnrichedTopic.Position: Int]
     {
         let deadline = ContinuousClock.now + timeout
@@ -57,7 +65,9 @@ struct EnricherFaultTests {
     func logLength() -> Int { (try? Data(contentsOf: URL(fileURLWithPath: topic.logPath)).count) ?? 0 }
 
     func logSince(_ offset: Int) -> String {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: topic.logPath)), data.count >= offset else { return "" }
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: topic.logPath)), data.count >= offset else {
+            return ""
+        }
         return String(decoding: data[offset...], as: UTF8.self)
     }
 
@@ -122,7 +132,9 @@ struct EnricherFaultTests {
 
     @Test func secondEnricherInTheGroupSharesTheWorkAndSigtermExitsZero() async throws {
         let env = stack.env.values
-        let binary = StackEnv.packageRoot.appendingPathComponent(".build/\(env["STACK_BUILD"] ?? "debug")/button-enrich")
+        let binary = StackEnv.packageRoot.appendingPathComponent(
+            ".build/\(env["STACK_BUILD"] ?? "debug")/button-enrich"
+        )
         let second = Process()
         second.executableURL = binary
         second.environment = ProcessInfo.processInfo.environment.merging([
@@ -192,7 +204,12 @@ struct EnricherOriginalAppTests {
             registryURL: stack.registry
         )
         #expect(produced.count == events.count)
-        let messages = try topic.messages(since: mark, sessions: sessions, expected: events.count, timeout: .seconds(20))
+        let messages = try topic.messages(
+            since: mark,
+            sessions: sessions,
+            expected: events.count,
+            timeout: .seconds(20)
+        )
         // Each event at least once (a rebalance may repeat one; ClickHouse collapses it).
         #expect(Set(messages.compactMap(\.source)).count == events.count)
         let expected: [(zone: String, hour: Int?, cohort: Int?, fake: Int)] = [

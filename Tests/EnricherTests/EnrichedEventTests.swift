@@ -6,7 +6,9 @@ import Testing
 
 @Suite struct EnrichedEventTests {
     var enricher: EventEnricher
-    init() throws { enricher = EventEnricher(places: CountryPlaces(table: try ZoneTable(contentsOf: ZoneTable.systemPath))) }
+    init() throws {
+        enricher = EventEnricher(places: CountryPlaces(table: try ZoneTable(contentsOf: ZoneTable.systemPath)))
+    }
     let source = KafkaPartition(topic: "button_presses", partition: 2)
 
     static func event(code: String, city: String = "", cohort: Int32? = 3, timestamp: Int64) -> PressEvent {
@@ -31,7 +33,11 @@ import Testing
     @Test mutating func aKnownCountryGetsTheContractsFieldsExactly() throws {
         // 2025-11-27 14:46:40.123457 in London (GMT, winter), a Thursday; an odd µs count.
         let timestamp: Int64 = 1_764_254_800_123_457
-        let enriched = enricher.enrich(Self.event(code: "GB", city: "London", timestamp: timestamp), source: source, offset: 1234)
+        let enriched = enricher.enrich(
+            Self.event(code: "GB", city: "London", timestamp: timestamp),
+            source: source,
+            offset: 1234
+        )
         let text = String(decoding: try enricher.json(enriched), as: UTF8.self)
         #expect(text.contains(#""timestamp":1764254800123457"#), "exact µs integer: \(text)")
         #expect(text.contains(#""time_zone":"Europe/London""#), "slashes unescaped: \(text)")
@@ -75,7 +81,11 @@ import Testing
         var hours: [String: [Int]] = [:]
         for (code, city) in [("US", ""), ("GB", "")] {
             for timestamp in [summer, winter] {
-                let enriched = enricher.enrich(Self.event(code: code, city: city, timestamp: timestamp), source: source, offset: 0)
+                let enriched = enricher.enrich(
+                    Self.event(code: code, city: city, timestamp: timestamp),
+                    source: source,
+                    offset: 0
+                )
                 hours[code, default: []].append(try #require(enriched.local?.hour))
             }
         }
@@ -83,15 +93,32 @@ import Testing
     }
 
     @Test mutating func aCityExemplarIsCityLevel() throws {
-        let enriched = enricher.enrich(Self.event(code: "US", city: "Los Angeles", timestamp: 1_751_371_200_000_000), source: source, offset: 0)
+        let enriched = enricher.enrich(
+            Self.event(code: "US", city: "Los Angeles", timestamp: 1_751_371_200_000_000),
+            source: source,
+            offset: 0
+        )
         #expect(enriched.place?.zone == "America/Los_Angeles" && enriched.place?.isCity == true)
         #expect(enriched.local?.hour == 5, "PDT: UTC-7")
     }
 
     @Test func deadLetterRecordKeepsTheBytesAsBase64() throws {
-        let message = KafkaMessage(topic: "button_presses", partition: 4, offset: 77, key: nil, value: [0, 1, 2, 0xFF], timestamp: nil)
-        let record = DeadLetterRecord(message: message, reason: "not Confluent-framed", now: Date(timeIntervalSince1970: 0))
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(try enricher.json(record))) as? [String: Any])
+        let message = KafkaMessage(
+            topic: "button_presses",
+            partition: 4,
+            offset: 77,
+            key: nil,
+            value: [0, 1, 2, 0xFF],
+            timestamp: nil
+        )
+        let record = DeadLetterRecord(
+            message: message,
+            reason: "not Confluent-framed",
+            now: Date(timeIntervalSince1970: 0)
+        )
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(try enricher.json(record))) as? [String: Any]
+        )
         #expect(object["source_topic"] as? String == "button_presses")
         #expect(object["source_partition"] as? Int == 4 && object["source_offset"] as? Int == 77)
         #expect(object["key_base64"] is NSNull)

@@ -4,10 +4,19 @@ import Testing
 
 @Suite struct LocalClockTests {
     /// µs since the epoch of a UTC date and time.
-    static func micros(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0, _ second: Int = 0) -> Int64 {
+    static func micros(
+        _ year: Int,
+        _ month: Int,
+        _ day: Int,
+        _ hour: Int,
+        _ minute: Int = 0,
+        _ second: Int = 0
+    ) -> Int64 {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
-        let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))
+        let date = calendar.date(
+            from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        )
         return Int64((date?.timeIntervalSince1970 ?? 0).rounded()) * 1_000_000
     }
 

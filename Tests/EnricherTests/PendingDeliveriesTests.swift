@@ -7,7 +7,10 @@ import Testing
     let one = KafkaPartition(topic: "t", partition: 1)
 
     /// Tickets are ids; results come from this table (absent: outstanding).
-    func settle(_ pending: inout PendingDeliveries<Int>, _ results: [Int: KafkaDeliveryResult]) -> PendingDeliveries<Int>.Settled {
+    func settle(
+        _ pending: inout PendingDeliveries<Int>,
+        _ results: [Int: KafkaDeliveryResult]
+    ) -> PendingDeliveries<Int>.Settled {
         pending.settle { results[$0] }
     }
 
@@ -17,7 +20,13 @@ import Testing
         pending.append(one, offset: 5, ticket: 105, kind: .deadLetter)
         #expect(pending.count == 5)
         // 10 and 11 acknowledged, 12 outstanding, 13 acknowledged out of order.
-        var settled = settle(&pending, [10: .delivered(partition: 0, offset: 1), 11: .delivered(partition: 0, offset: 2), 13: .delivered(partition: 0, offset: 3), 105: .delivered(partition: 0, offset: 9)])
+        var settled = settle(
+            &pending,
+            [
+                10: .delivered(partition: 0, offset: 1), 11: .delivered(partition: 0, offset: 2),
+                13: .delivered(partition: 0, offset: 3), 105: .delivered(partition: 0, offset: 9),
+            ]
+        )
         #expect(settled.committable == [zero: 12, one: 6])
         #expect(settled.enriched == 2 && settled.deadLetters == 1)
         #expect(pending.count == 2 && pending.oldest == 12)
@@ -32,7 +41,10 @@ import Testing
         for offset in 0..<5 { pending.append(zero, offset: Int64(offset), ticket: offset, kind: .enriched) }
         pending.append(one, offset: 7, ticket: 107, kind: .enriched)
         let failure = KafkaError(code: .messageTimedOut, message: "timed out")
-        let settled = settle(&pending, [0: .delivered(partition: 0, offset: 0), 1: .failed(failure), 2: .delivered(partition: 0, offset: 1)])
+        let settled = settle(
+            &pending,
+            [0: .delivered(partition: 0, offset: 0), 1: .failed(failure), 2: .delivered(partition: 0, offset: 1)]
+        )
         #expect(settled.committable == [zero: 1], "nothing past the failure")
         #expect(settled.failed[zero]?.offset == 1)
         #expect(settled.failed[one] == nil)
@@ -46,7 +58,10 @@ import Testing
         pending.append(one, offset: 0, ticket: 1, kind: .enriched)
         pending.drop([zero])
         #expect(pending.count == 1)
-        let settled = settle(&pending, [0: .delivered(partition: 0, offset: 0), 1: .delivered(partition: 1, offset: 0)])
+        let settled = settle(
+            &pending,
+            [0: .delivered(partition: 0, offset: 0), 1: .delivered(partition: 1, offset: 0)]
+        )
         #expect(settled.committable == [one: 1])
     }
 

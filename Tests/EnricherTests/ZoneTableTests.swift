@@ -14,7 +14,16 @@ import Testing
         let table = try ZoneTable(contentsOf: try Self.fixture)
         #expect(table.rows.count == 9, "comment and blank lines are skipped")
         let lordHowe = try #require(table.rows.first)
-        #expect(lordHowe == .init(countryCode: "AU", latitude: -31.55, longitude: 159.0833, zone: "Australia/Lord_Howe", comment: "Lord Howe Island"))
+        #expect(
+            lordHowe
+                == .init(
+                    countryCode: "AU",
+                    latitude: -31.55,
+                    longitude: 159.0833,
+                    zone: "Australia/Lord_Howe",
+                    comment: "Lord Howe Island"
+                )
+        )
         // +513030-0000731: 51°30'30" N, 0°07'31" W.
         let london = try #require(table.rows.first { $0.zone == "Europe/London" })
         #expect(london.latitude == 51.5083 && london.longitude == -0.1253 && london.comment == "")

@@ -64,14 +64,18 @@ import Testing
             #expect(message.key == session.uuidString.lowercased(), "keyed by the session")
             #expect(message["session_id"] as? String == session.uuidString.lowercased())
             #expect(message["timestamp"] as? Int == event["timestamp"] as? Int, "the event's µs, exactly")
-            for field in ["action", "country_name", "country_code", "subdivision_name", "subdivision_code", "city_name"] {
+            for field in [
+                "action", "country_name", "country_code", "subdivision_name", "subdivision_code", "city_name",
+            ] {
                 #expect(message[field] as? String == event[field] as? String, "\(field)")
             }
             #expect(message["country_code"] as? String == code)
             #expect(message["cohort"] as? Int == event["cohort"] as? Int)
             #expect(message["is_fake"] as? Int == 0)
             #expect(message["time_zone"] as? String == place.zone)
-            #expect(message["latitude"] as? Double == place.latitude && message["longitude"] as? Double == place.longitude)
+            #expect(
+                message["latitude"] as? Double == place.latitude && message["longitude"] as? Double == place.longitude
+            )
             #expect(message["local_hour"] as? Int == local.hour && message["local_weekday"] as? Int == local.weekday)
         }
     }
@@ -129,7 +133,9 @@ import Testing
         let enrichedMark = try topic.mark()
         let lettersMark = try topic.markDeadLetters()
         func good(_ index: Int) -> [UInt8] {
-            SinkDatabase.event(session: session, index: index, cohort: index % 2 == 0 ? nil : 4).encoded(schemaID: schemaID)
+            SinkDatabase.event(session: session, index: index, cohort: index % 2 == 0 ? nil : 4).encoded(
+                schemaID: schemaID
+            )
         }
         let values: [[UInt8]] = [
             good(0),
@@ -137,7 +143,10 @@ import Testing
             good(1),
             ConfluentWireFormat.frame(schemaID: 1_999_999_998, body: Array(good(2).dropFirst(5))),
             good(2),
-            ConfluentWireFormat.frame(schemaID: schemaID, body: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]),
+            ConfluentWireFormat.frame(
+                schemaID: schemaID,
+                body: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]
+            ),
             good(3),
         ]
         let positions = try stack.produce(values, key: key)

@@ -14,7 +14,9 @@ public struct EnrichedTopic: Sendable {
     public init() throws { stack = try PressStack() }
 
     /// Marks the end of the enriched topic.
-    public func mark() throws -> TopicMark { try TopicMark(bootstrap: stack.bootstrap, topic: Self.name, partitions: 6) }
+    public func mark() throws -> TopicMark {
+        try TopicMark(bootstrap: stack.bootstrap, topic: Self.name, partitions: 6)
+    }
 
     /// Marks the end of the dead-letter topic.
     public func markDeadLetters() throws -> TopicMark {
@@ -77,7 +79,9 @@ public struct EnrichedTopic: Sendable {
     }
 
     /// The enricher's status file.
-    public var status: String { (try? String(contentsOfFile: "\(stack.runDir)/enricher.status", encoding: .utf8)) ?? "" }
+    public var status: String {
+        (try? String(contentsOfFile: "\(stack.runDir)/enricher.status", encoding: .utf8)) ?? ""
+    }
 
     /// A counter of the status file, e.g. `enriched`.
     public func counter(_ name: String) -> Int? {
@@ -98,7 +102,8 @@ public struct EnrichedTopic: Sendable {
 
     /// Local hour and ISO weekday of µs timestamps in zones, by Python's `zoneinfo` (the
     /// system's tzdata), for checking the enricher's Foundation-based answers.
-    public static func pythonLocalTimes(_ cases: [(micros: Int64, zone: String)]) throws -> [(hour: Int, weekday: Int)] {
+    public static func pythonLocalTimes(_ cases: [(micros: Int64, zone: String)]) throws -> [(hour: Int, weekday: Int)]
+    {
         let script = """
             import datetime, json, sys, zoneinfo
             out = []
@@ -109,7 +114,8 @@ public struct EnrichedTopic: Sendable {
             """
         let input = try JSONSerialization.data(withJSONObject: cases.map { [$0.micros, $0.zone] as [Any] })
         let result = try Command.run("/usr/bin/python3", ["-c", script, String(decoding: input, as: UTF8.self)])
-        guard result.status == 0, let rows = try JSONSerialization.jsonObject(with: result.outputData) as? [[Int]] else {
+        guard result.status == 0, let rows = try JSONSerialization.jsonObject(with: result.outputData) as? [[Int]]
+        else {
             throw StackEnvError(message: "python zoneinfo failed: \(result.errors)")
         }
         return rows.map { ($0[0], $0[1]) }

@@ -46,7 +46,8 @@ public struct EnricherConfiguration: Sendable {
     /// - Parameter environment: The process environment.
     /// - Throws: ``EnricherConfigurationError`` naming the variable at fault.
     public init(environment: [String: String]) throws(EnricherConfigurationError) {
-        func number(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(EnricherConfigurationError) -> Int {
+        func number(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws(EnricherConfigurationError) -> Int
+        {
             guard let text = environment[key], !text.isEmpty else { return fallback }
             guard let value = Int(text), range.contains(value) else {
                 throw EnricherConfigurationError(
@@ -58,7 +59,8 @@ public struct EnricherConfiguration: Sendable {
         func text(_ key: String, _ fallback: String) throws(EnricherConfigurationError) -> String {
             guard let value = environment[key], !value.isEmpty else { return fallback }
             // Kafka topic and group names: letters, digits, '.', '_', '-'.
-            guard value.count <= 249, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
+            guard value.count <= 249,
+                value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) })
             else {
                 throw EnricherConfigurationError("\(key) must be a Kafka name (letters, digits, . _ -), not '\(value)'")
             }
@@ -78,7 +80,9 @@ public struct EnricherConfiguration: Sendable {
         group = try text("ENRICH_GROUP", "button-enrich")
         // Writing into the topic it reads would feed the enricher its own output forever.
         guard targetTopic != sourceTopic else {
-            throw EnricherConfigurationError("ENRICH_TARGET_TOPIC must differ from ENRICH_SOURCE_TOPIC ('\(sourceTopic)')")
+            throw EnricherConfigurationError(
+                "ENRICH_TARGET_TOPIC must differ from ENRICH_SOURCE_TOPIC ('\(sourceTopic)')"
+            )
         }
         guard deadLetterTopic != sourceTopic && deadLetterTopic != targetTopic else {
             throw EnricherConfigurationError(

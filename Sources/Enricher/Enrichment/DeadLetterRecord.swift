@@ -44,7 +44,9 @@ public struct DeadLetterRecord: Sendable, Equatable, Encodable {
         try container.encode(sourceTopic, forKey: .sourceTopic)
         try container.encode(sourcePartition, forKey: .sourcePartition)
         try container.encode(sourceOffset, forKey: .sourceOffset)
-        if let keyBase64 { try container.encode(keyBase64, forKey: .keyBase64) } else {
+        if let keyBase64 {
+            try container.encode(keyBase64, forKey: .keyBase64)
+        } else {
             try container.encodeNil(forKey: .keyBase64)
         }
         try container.encode(valueBase64, forKey: .valueBase64)

@@ -38,9 +38,12 @@ public final class PressEnricher {
         let table = try ZoneTable(contentsOf: path)
         let unlisted = CountryPlaces.unlistedMultiZoneCountries(in: table)
         if !unlisted.isEmpty {
-            logger.warning("zone.tab lists several zones for \(unlisted) without a chosen main zone: using their first rows")
+            logger.warning(
+                "zone.tab lists several zones for \(unlisted) without a chosen main zone: using their first rows"
+            )
         }
-        let system = (try? String(contentsOfFile: "/usr/share/zoneinfo/tzdata.zi", encoding: .utf8))
+        let system =
+            (try? String(contentsOfFile: "/usr/share/zoneinfo/tzdata.zi", encoding: .utf8))
             .flatMap { $0.split(separator: "\n").first }
             .map { String($0.dropFirst("# version ".count)) } ?? "unknown"
         let foundation = LocalClock.foundationDataVersion
@@ -127,6 +130,13 @@ public final class PressEnricher {
             let partition = KafkaPartition(topic: message.topic, partition: message.partition)
             if let expected = loop.next[partition], message.offset < expected {
                 noteWentBack(partition, from: expected, to: message.offset, consumer: consumer)
+            } else if let expected = loop.next[partition], message.offset > expected {
+                // Out of range below the log's start (retention removed messages before they
+                // were read, librdkafka went on from the earliest offset still there), or a
+                // rebalance handed back a partition another member had read further.
+                logger.warning(
+                    "\(partition): skipped from \(expected) to \(message.offset) (removed by retention before they were read, or read by another member)"
+                )
             }
             loop.next[partition] = message.offset + 1
 
@@ -218,13 +228,20 @@ public final class PressEnricher {
     /// A partition handed over from an earlier offset than expected: a rebalance gave it
     /// back from its last commit, or the log was reset (the local broker restarted empty,
     /// a topic recreated) and librdkafka went back to the earliest offset.
-    private func noteWentBack(_ partition: KafkaPartition, from expected: Int64, to offset: Int64, consumer: KafkaConsumer) {
+    private func noteWentBack(
+        _ partition: KafkaPartition,
+        from expected: Int64,
+        to offset: Int64,
+        consumer: KafkaConsumer
+    ) {
         if let high = consumer.cachedWatermarks(partition)?.high, high < expected {
             logger.warning(
                 "\(partition): the log ends at \(high), before our position \(expected): it was reset (offset out of range; broker restarted empty?); reading from the earliest offset \(offset)"
             )
         } else {
-            logger.info("\(partition): reading again from \(offset) (was at \(expected)); duplicates collapse downstream")
+            logger.info(
+                "\(partition): reading again from \(offset) (was at \(expected)); duplicates collapse downstream"
+            )
         }
     }
 
@@ -251,7 +268,9 @@ public final class PressEnricher {
         deadLetters += settled.deadLetters
         for (partition, failure) in settled.failed.sorted(by: { $0.key.partition < $1.key.partition }) {
             deliveryFailures += 1
-            logger.warning("\(partition)@\(failure.offset): delivery failed, reading again from there: \(failure.error)")
+            logger.warning(
+                "\(partition)@\(failure.offset): delivery failed, reading again from there: \(failure.error)"
+            )
             seek(&loop, partition, to: failure.offset)
         }
         let changed = settled.committable.filter { loop.committed[$0.key] != $0.value }
