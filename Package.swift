@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "button-consume", targets: ["button-consume"]),
         .executable(name: "button-sink", targets: ["button-sink"]),
         .executable(name: "button-topics", targets: ["button-topics"]),
+        .executable(name: "button-enrich", targets: ["button-enrich"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -83,12 +84,28 @@ let package = Package(
             swiftSettings: strict
         ),
         .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
+        // What the long-running consumers share: stop flag, backoff, lag and status file.
+        .target(name: "ConsumerSupport", dependencies: ["Kafka"], swiftSettings: strict),
         .target(
             name: "PressSink",
-            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "ButtonEvents", "Avro", log],
+            dependencies: ["Kafka", "Postgres", "SchemaRegistry", "ButtonEvents", "Avro", "ConsumerSupport", log],
             swiftSettings: strict
         ),
-        .executableTarget(name: "button-sink", dependencies: ["PressSink", log], swiftSettings: strict),
+        .executableTarget(
+            name: "button-sink",
+            dependencies: ["PressSink", "ConsumerSupport", log],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Enricher",
+            dependencies: ["Kafka", "SchemaRegistry", "ButtonEvents", "ConsumerSupport", log],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "button-enrich",
+            dependencies: ["Enricher", "ConsumerSupport", log],
+            swiftSettings: strict
+        ),
         // The production topic setup (CreateTopics, then DescribeConfigs) and its CLI.
         .target(name: "TopicSetup", dependencies: ["Kafka"], swiftSettings: strict),
         .executableTarget(
@@ -165,6 +182,12 @@ let package = Package(
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
         // Checks the shipped deploy/ configuration files; needs no servers.
         .testTarget(name: "DeployTests", swiftSettings: strict),
+        .testTarget(
+            name: "EnricherTests",
+            dependencies: ["Enricher", "ButtonEvents", "Kafka"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PressSinkTests",
             dependencies: ["PressSink", "ButtonEvents", "Kafka", "Postgres", log],

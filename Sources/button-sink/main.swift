@@ -1,7 +1,7 @@
+import ConsumerSupport
 import Foundation
 import Logging
 import PressSink
-import Synchronization
 
 // Kafka → PostgreSQL. `button-sink migrate` applies the migrations and exits;
 // without arguments it runs until SIGTERM/SIGINT, then writes the batch in hand and exits 0.
@@ -29,14 +29,7 @@ do {
 }
 
 let stop = StopFlag()
-signal(SIGTERM, SIG_IGN)
-signal(SIGINT, SIG_IGN)
-let sources = [SIGTERM, SIGINT].map { number in
-    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-    source.setEventHandler { stop.set() }
-    source.resume()
-    return source
-}
+let sources = stop.setOnTerminationSignals()
 do {
     try await PressSink(configuration: configuration, logger: logger).run(shouldStop: { stop.isSet })
     withExtendedLifetime(sources) {}

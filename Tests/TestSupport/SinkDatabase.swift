@@ -1,6 +1,5 @@
 public import ButtonEvents
 public import Foundation
-import Kafka
 public import Postgres
 
 /// The sink's side of the stack for tests: the PostgreSQL tables it writes, and a producer
@@ -106,38 +105,13 @@ public final class SinkDatabase: @unchecked Sendable {
         return letters
     }
 
-    /// The registry id of the current event schema (the workers registered it at start).
-    /// Retries for 10 s: right after a PostgreSQL restart the registry's first answers fail.
-    public func schemaID() async throws -> Int32 {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while true {
-            let answer = try? await HTTP.send("GET", "\(stack.registry)/subjects/\(PressEvent.subject)/versions/latest")
-            if let id = (answer?.json as? [String: Any])?["id"] as? Int { return Int32(id) }
-            guard ContinuousClock.now < deadline else {
-                throw StackEnvError(
-                    message: "the registry has no \(PressEvent.subject): \(answer?.text ?? "no answer")"
-                )
-            }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-    }
+    /// The registry id of the current event schema (see ``PressStack/schemaID()``).
+    public func schemaID() async throws -> Int32 { try await stack.schemaID() }
 
-    /// Sends values to the topic with one key (so one partition, in this order) and waits for
-    /// every acknowledgement.
+    /// Sends values to the topic with one key (see ``PressStack/produce(_:key:)``).
     /// - Returns: the (partition, offset) of each value.
     public func produce(_ values: [[UInt8]], key: [UInt8]) throws -> [(partition: Int32, offset: Int64)] {
-        let producer = try KafkaProducer(
-            configuration: KafkaConfiguration(bootstrapServers: stack.bootstrap),
-            messageTimeout: .seconds(20)
-        )
-        defer { _ = producer.close(timeout: .seconds(5)) }
-        let deliveries = try values.map { try producer.send(topic: PressEvent.topic, key: key, value: $0) }
-        return try deliveries.map { delivery in
-            guard case .delivered(let partition, let offset) = delivery.wait(timeout: .seconds(30)) else {
-                throw StackEnvError(message: "a message was not delivered")
-            }
-            return (partition, offset)
-        }
+        try stack.produce(values, key: key)
     }
 
     /// An event of a fresh session, with a µs timestamp that ends in non-zero digits.

@@ -120,6 +120,25 @@ public final class KafkaConsumer: Sendable {
         try commit(list, "\(message.topic)[\(message.partition)]@\(message.offset + 1)")
     }
 
+    /// Commits explicit positions (the next offset to read per partition) and waits for the
+    /// broker: for a consumer that commits only what its own downstream work has finished,
+    /// which may lag behind what it has read.
+    /// - Parameter offsets: The next offset to read, per partition. Empty: nothing to do.
+    /// - Throws: ``KafkaError`` when the commit failed (e.g. ``KafkaError/Code/consumerGroup``
+    ///   after a partition was reassigned).
+    public func commit(_ offsets: [KafkaPartition: Int64]) throws(KafkaError) {
+        guard !isClosed else { throw KafkaError(code: .closed, message: "the consumer is closed") }
+        guard !offsets.isEmpty else { return }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(offsets.count)) else {
+            throw KafkaError(code: .other, message: "out of memory")
+        }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for (partition, offset) in offsets {
+            rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition)?.pointee.offset = offset
+        }
+        try commit(list, "\(offsets.count) partitions")
+    }
+
     /// Commits the current position (next offset to read) of every assigned partition that has
     /// one, and waits for the broker. Does nothing when there is nothing to commit.
     /// - Throws: ``KafkaError`` when the commit failed.

@@ -1,4 +1,5 @@
 import ButtonEvents
+import ConsumerSupport
 import Foundation
 import Kafka
 public import Logging
@@ -343,54 +344,20 @@ public final class PressSink {
     }
 
     private func report(consumer: KafkaConsumer, tracker: PositionTracker, assigned: Set<KafkaPartition>) {
-        var lines: [String] = []
-        var parts: [String] = []
-        for partition in assigned.sorted(by: { $0.partition < $1.partition }) {
-            let lag: String
-            if let marks = consumer.cachedWatermarks(partition) {
-                // Not read yet and nothing stored: everything still in the partition is behind.
-                lag = String(max(0, marks.high - (tracker.position(partition) ?? marks.low)))
-            } else {
-                lag = "?"
-            }
-            parts.append("\(partition.partition)=\(lag)")
-            lines.append("lag \(partition) \(lag)")
-        }
-        logger.info(
-            "lag \(configuration.topic) \(parts.joined(separator: " ")); \(rowsWritten) rows, \(deadLettersWritten) dead letters"
+        var positions: [KafkaPartition: Int64] = [:]
+        for partition in assigned { positions[partition] = tracker.position(partition) }
+        let status = ConsumerStatus(
+            consumer: consumer,
+            assigned: assigned,
+            positions: positions,
+            counters: [("rows", rowsWritten), ("dead_letters", deadLettersWritten), ("batches", batchesWritten)]
         )
+        logger.info("\(status.logLine)")
         guard let path = configuration.statusFile else { return }
-        let text =
-            ([
-                "updated \(ISO8601DateFormatter().string(from: Date()))",
-                "pid \(ProcessInfo.processInfo.processIdentifier)",
-                "rows \(rowsWritten)",
-                "dead_letters \(deadLettersWritten)",
-                "batches \(batchesWritten)",
-            ] + lines).joined(separator: "\n") + "\n"
-        // Written beside and renamed, so a reader never sees half a file.
-        let temporary = path + ".tmp"
         do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            _ = rename(temporary, path)
+            try status.write(to: path)
         } catch {
             logger.info("cannot write the status file \(path): \(error)")
         }
-    }
-}
-
-/// Exponential backoff from 100 ms to 5 s.
-struct Backoff {
-    private(set) var current: Duration = .milliseconds(100)
-
-    mutating func reset() { current = .milliseconds(100) }
-
-    /// Sleeps `current` (in steps, so a stop request ends it early) and doubles it.
-    mutating func sleep(shouldStop: @Sendable () -> Bool) async {
-        let end = ContinuousClock.now + current
-        while ContinuousClock.now < end && !shouldStop() {
-            try? await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
-        }
-        current = min(current * 2, .seconds(5))
     }
 }

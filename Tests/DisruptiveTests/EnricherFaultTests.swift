@@ -1,0 +1,232 @@
+import ButtonEvents
+import Foundation
+import TestSupport
+import Testing
+
+/// The enricher killed, stopped and doubled while it reads a backlog: every source position
+/// reaches `button_presses_enriched` at least once (ClickHouse collapses duplicates on the
+/// position), and a clean stop commits what it produced, so a restart repeats nothing.
+/// Each test produces straight to Kafka (several sessions, so several partitions) and reads
+/// the enriched topic back with kcat.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct EnricherFaultTests {
+    let topic: EnrichedTopic
+    init() throws { topic = try EnrichedTopic() }
+    var stack: PressStack { topic.stack }
+
+    /// `sessions` sessions of `perSession` events each, produced and acknowledged.
+    func produceBacklog(
+        sessions: Int,
+        perSession: Int
+    ) async throws -> (ids: [UUID], positions: Set<EnrichedTopic.Position>) {
+        let schemaID = try await stack.schemaID()
+        let ids = (0..<sessions).map { _ in UUID() }
+        var positions = Set<EnrichedTopic.Position>()
+        for id in ids {
+            let values = (0..<perSession).map {
+                SinkDatabase.event(session: id, index: $0, cohort: Int32($0 % 3)).encoded(schemaID: schemaID)
+            }
+            for position in try stack.produce(values, key: Array(id.uuidString.lowercased().utf8)) {
+                positions.insert(.init(partition: position.partition, offset: position.offset))
+            }
+        }
+        return (ids, positions)
+    }
+
+    /// How often each source position of these sessions is in the enriched topic since the mark.
+    func sourceCounts(
+        _ mark: TopicMark,
+        _ sessions: [UUID],
+        atLeast expected: Int,
+        timeout: Duration
+    ) throws
+        -> [EnrichedTopic.Position: Int]
+    {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            var counts: [EnrichedTopic.Position: Int] = [:]
+            for message in try topic.messages(since: mark, sessions: sessions, expected: 0, timeout: .zero) {
+                if let source = message.source { counts[source, default: 0] += 1 }
+            }
+            if counts.count >= expected || ContinuousClock.now > deadline { return counts }
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+
+    func waitForEnriched(atLeast count: Int, timeout: Duration) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let enriched = topic.counter("enriched") ?? 0
+            if enriched >= count || ContinuousClock.now > deadline { return enriched }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func logLength() -> Int { (try? Data(contentsOf: URL(fileURLWithPath: topic.logPath)).count) ?? 0 }
+
+    func logSince(_ offset: Int) -> String {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: topic.logPath)), data.count >= offset else {
+            return ""
+        }
+        return String(decoding: data[offset...], as: UTF8.self)
+    }
+
+    /// Pauses the stack's enricher (SIGSTOP) while a backlog is produced, lets it run until
+    /// its first output of the backlog, then signals it: it is stopped mid-stream for sure,
+    /// however fast it is. The pause stays well under the group's session timeout.
+    func interruptMidStream(
+        _ signal: Int32,
+        sessions: Int,
+        perSession: Int
+    ) async throws -> (mark: TopicMark, backlog: (ids: [UUID], positions: Set<EnrichedTopic.Position>), done: Int) {
+        let mark = try topic.mark()
+        let pid = try topic.pid()
+        #expect(kill(pid, SIGSTOP) == 0)
+        var resumed = false
+        defer { if !resumed { kill(pid, SIGCONT) } }
+        let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
+        #expect(kill(pid, SIGCONT) == 0)
+        resumed = true
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try mark.count() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(kill(pid, signal) == 0)
+        return (mark, backlog, try mark.count())
+    }
+
+    // The backlogs stay small: the local broker keeps about 5 MB per partition, and an enriched
+    // message is about 450 bytes, so a larger backlog would evict its own first messages.
+    @Test func sigkillMidStreamThenRestartEnrichesEverySourcePositionAtLeastOnce() async throws {
+        let (mark, backlog, done) = try await interruptMidStream(SIGKILL, sessions: 6, perSession: 2000)
+        let total = backlog.positions.count
+        try #require(total == 12_000)
+        #expect(done > 0 && done < total, "killed mid-stream (\(done) of \(total) written)")
+        try StackControl.run(["restart", "enricher"], env: stack.env)
+        // The local broker's group waits for the killed member before it assigns the partitions.
+        let counts = try sourceCounts(mark, backlog.ids, atLeast: total, timeout: .seconds(150))
+        let missing = backlog.positions.subtracting(counts.keys)
+        #expect(missing.isEmpty, "\(missing.count) source positions never enriched, e.g. \(missing.sorted().prefix(3))")
+        #expect(counts.count == total, "nothing but this backlog's positions")
+        let duplicates = counts.values.reduce(0) { $0 + $1 - 1 }
+        // Duplicates are allowed after a kill (at-least-once): what was written but not committed.
+        #expect(duplicates <= done, "\(duplicates) duplicates")
+    }
+
+    @Test func sigtermMidStreamCommitsWhatWasProducedSoARestartRepeatsNothing() async throws {
+        let logStart = logLength()
+        let (mark, backlog, done) = try await interruptMidStream(SIGTERM, sessions: 6, perSession: 2000)
+        let total = backlog.positions.count
+        #expect(done > 0 && done < total, "stopped mid-stream (\(done) of \(total) written)")
+        // SIGTERM: finish in flight, flush, commit, exit 0; then the stack starts it again.
+        let pid = try topic.pid()
+        let deadline = ContinuousClock.now + .seconds(30)
+        while kill(pid, 0) == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(kill(pid, 0) != 0, "the enricher exited after SIGTERM")
+        try StackControl.run(["restart", "enricher"], env: stack.env)
+        let counts = try sourceCounts(mark, backlog.ids, atLeast: total, timeout: .seconds(150))
+        #expect(Set(counts.keys) == backlog.positions, "every source position")
+        let repeated = counts.filter { $0.value > 1 }.count
+        #expect(repeated == 0, "\(repeated) positions enriched twice after a clean stop")
+        let log = logSince(logStart)
+        #expect(log.contains("enricher stopped:") && log.contains(", 0 not acknowledged"), "\(log.suffix(1500))")
+    }
+
+    @Test func secondEnricherInTheGroupSharesTheWorkAndSigtermExitsZero() async throws {
+        let env = stack.env.values
+        let binary = StackEnv.packageRoot.appendingPathComponent(
+            ".build/\(env["STACK_BUILD"] ?? "debug")/button-enrich"
+        )
+        let second = Process()
+        second.executableURL = binary
+        second.environment = ProcessInfo.processInfo.environment.merging([
+            "KAFKA_BOOTSTRAP": stack.bootstrap,
+            "SCHEMA_REGISTRY_URL": stack.registry,
+            "KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+            "KAFKA_MAX_POLL_INTERVAL_MS": "10000",
+            "KAFKA_FETCH_WAIT_MAX_MS": "50",
+            "ENRICH_LAG_INTERVAL_MS": "500",
+        ]) { $1 }
+        let output = Pipe()
+        second.standardError = output
+        second.standardOutput = FileHandle.nullDevice
+        try second.run()
+        var stopped = false
+        defer { if !stopped { second.terminate() } }
+        try await Task.sleep(for: .seconds(6))
+        let mark = try topic.mark()
+        let backlog = try await produceBacklog(sessions: 6, perSession: 2000)
+        let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(120))
+        #expect(Set(counts.keys) == backlog.positions)
+        let logStart = logLength()
+        second.terminate()
+        second.waitUntilExit()
+        stopped = true
+        #expect(second.terminationStatus == 0, "SIGTERM: flush, commit, exit 0")
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("assigned partitions: [\"button_presses"), "the second enricher took partitions")
+        #expect(text.contains("enricher stopped:"))
+        // Leave the group settled for the next test: the stack's enricher has every partition again.
+        let all = (0..<6).map { "\"button_presses[\($0)]\"" }.joined(separator: ", ")
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !logSince(logStart).contains("assigned partitions: [\(all)]") && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(logSince(logStart).contains("assigned partitions: [\(all)]"))
+    }
+}
+
+/// Events the original workshop app's way (python3-avro under its own schema text, no key)
+/// are enriched, keyed by their session. Here, after the parallel pass: registering the
+/// original schema makes it the latest version of `button_presses-value`.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct EnricherOriginalAppTests {
+    @Test func eventsOfTheOriginalAppsProducerAreEnriched() async throws {
+        let topic = try EnrichedTopic()
+        let stack = topic.stack
+        let mark = try topic.mark()
+        let sessions = (0..<3).map { _ in UUID() }
+        let base: Int64 = 1_751_371_200_000_007  // 2025-07-01 12:00:00.000007 UTC
+        let places = [("FI", "Finland", "Helsinki"), ("US", "United States", "Chicago"), ("??", "", "")]
+        let events = zip(sessions, places).enumerated().map { index, item in
+            OriginalAppProducer.Event(
+                sessionID: item.0.uuidString.lowercased(),
+                timestamp: base + Int64(index),
+                action: "PressButton",
+                countryName: item.1.1,
+                countryCode: item.1.0,
+                cityName: item.1.2,
+                cohort: index == 1 ? 5 : nil
+            )
+        }
+        let produced = try OriginalAppProducer.produce(
+            events: events,
+            bootstrap: stack.bootstrap,
+            registryURL: stack.registry
+        )
+        #expect(produced.count == events.count)
+        let messages = try topic.messages(
+            since: mark,
+            sessions: sessions,
+            expected: events.count,
+            timeout: .seconds(20)
+        )
+        // Each event at least once (a rebalance may repeat one; ClickHouse collapses it).
+        #expect(Set(messages.compactMap(\.source)).count == events.count)
+        let expected: [(zone: String, hour: Int?, cohort: Int?, fake: Int)] = [
+            ("Europe/Helsinki", 15, nil, 1), ("America/Chicago", 7, 5, 0), ("", nil, nil, 1),
+        ]
+        for (event, want) in zip(events, expected) {
+            let message = try #require(messages.first { $0["session_id"] as? String == event.sessionID })
+            #expect(message.key == event.sessionID, "keyed by the session though the original sent no key")
+            #expect(message["timestamp"] as? Int == Int(event.timestamp))
+            #expect(message["country_code"] as? String == event.countryCode)
+            #expect(message["city_name"] as? String == event.cityName)
+            #expect(message["time_zone"] as? String == want.zone)
+            #expect(message["local_hour"] as? Int == want.hour)
+            if want.hour == nil { #expect(message["local_hour"] is NSNull && message["latitude"] is NSNull) }
+            #expect(message["cohort"] as? Int == want.cohort)
+            if want.cohort == nil { #expect(message["cohort"] is NSNull, "a null cohort stays null") }
+            #expect(message["is_fake"] as? Int == want.fake)
+        }
+    }
+}
