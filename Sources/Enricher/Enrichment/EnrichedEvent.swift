@@ -98,8 +98,10 @@ public struct EventEnricher {
     public init(places: CountryPlaces) {
         self.places = places
         encoder = JSONEncoder()
-        // "Europe/London", not "Europe\/London": both are valid JSON, this is what people grep for.
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // "Europe/London", not "Europe\/London": both are valid JSON, this is what people grep
+        // for. Sorted keys: the same event is the same bytes every time (Foundation's order
+        // otherwise changes between runs), which people and tests can compare.
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
     }
 
     /// The enriched event.
