@@ -3,6 +3,7 @@ import Kafka
 import Logging
 import Postgres
 import PressSink
+import Synchronization
 import TestSupport
 import Testing
 
@@ -54,5 +55,49 @@ import Testing
             [.text(partition.topic)]
         ).map { try $0.int("next_offset") }
         #expect(next == [8])
+    }
+
+    @Test func twoSinksWritingAPartitionsFirstBatchAtOnceWriteItOnce() throws {
+        // During a rebalance two sinks can hold one partition for a moment. For a partition
+        // nothing was stored for yet, there is no offsets row to lock: both used to write the
+        // batch, the second meeting the first's rows. Now the second waits and is fenced.
+        let dsn = try StackEnv.load().require("PG_DSN")
+        let cleanup = try SinkDatabase()
+        for round in 0..<8 {
+            let partition = KafkaPartition(topic: "store-race-\(round)-\(UUID().uuidString.prefix(8))", partition: 0)
+            defer {
+                _ = try? cleanup.connection.execute(
+                    "DELETE FROM button_presses WHERE topic = $1",
+                    [.text(partition.topic)]
+                )
+                _ = try? cleanup.connection.execute(
+                    "DELETE FROM button_sink_offsets WHERE topic = $1",
+                    [.text(partition.topic)]
+                )
+            }
+            let session = UUID()
+            let outcomes = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                let outcome: String
+                do {
+                    let connection = try PostgresConnection(dsn: dsn, logger: Logger(label: "test.pg"))
+                    let written = try SinkStore(connection: connection).write(
+                        Self.batch(partition, offsets: 0..<500, session: session)
+                    )
+                    outcome = "rows \(written.rows) duplicates \(written.duplicates)"
+                } catch is SinkStore.Fenced {
+                    outcome = "fenced"
+                } catch {
+                    outcome = "error \(error)"
+                }
+                outcomes.withLock { $0.append(outcome) }
+            }
+            #expect(outcomes.withLock { $0 }.sorted() == ["fenced", "rows 500 duplicates 0"], "round \(round)")
+            let rows = try cleanup.connection.query(
+                "SELECT count(*) AS n FROM button_presses WHERE topic = $1",
+                [.text(partition.topic)]
+            ).map { try $0.int("n") }
+            #expect(rows == [500])
+        }
     }
 }

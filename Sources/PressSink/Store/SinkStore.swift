@@ -121,6 +121,21 @@ public struct SinkStore {
             var stored: [KafkaPartition: Int64] = [:]
             var fenced = false
             for (partition, range) in batch.ranges.sorted(by: { $0.key.partition < $1.key.partition }) {
+                // A partition's first batch has no offsets row to lock yet: two sinks holding
+                // the partition during a rebalance would both write it, and the second would
+                // meet the first's rows. Creating the row first (at this batch's start, so it
+                // does not fence this batch) makes the second wait for the first's commit and
+                // then see its offsets.
+                try connection.execute(
+                    """
+                    INSERT INTO button_sink_offsets (topic, "partition", next_offset, cluster_id) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (topic, "partition") DO NOTHING
+                    """,
+                    [
+                        .text(partition.topic), .int(Int(partition.partition)), .int(Int(range.lowerBound)),
+                        clusterID.map { .text($0) } ?? .null,
+                    ]
+                )
                 let rows = try connection.query(
                     #"SELECT next_offset FROM button_sink_offsets WHERE topic = $1 AND "partition" = $2 FOR UPDATE"#,
                     [.text(partition.topic), .int(Int(partition.partition))]
