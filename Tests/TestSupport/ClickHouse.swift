@@ -45,7 +45,7 @@ public struct ClickHouseClient: Sendable {
     /// last value either way, so the caller's expectation reports it.
     public func wait(
         for sql: String,
-        timeout: Duration = .seconds(30),
+        timeout: Duration = .seconds(45),
         until satisfied: (Int) -> Bool
     ) async throws -> Int {
         let deadline = ContinuousClock.now + timeout
