@@ -139,6 +139,7 @@ import Testing
         let clickhouse = try ClickHouseClient(env: env)
         let topic = Self.marker("bad")
         let before = try ClickHouseRejections.count(env: env)
+        let incompleteBefore = try ClickHouseRejections.incomplete(env: env)
         let good = (0..<4).map {
             EnrichedPress(timestamp: 1_764_250_000_000_000 + $0, sourceTopic: topic, sourceOffset: $0)
         }
@@ -149,21 +150,24 @@ import Testing
         var badUUID = good[0]
         badUUID.sessionID = "not-a-uuid"
         badUUID.sourceOffset = 99
+        // Valid JSON without the event's identity: stored with defaults, and counted.
+        let anonymous = "{\"action\":\"PressButton\",\"source_topic\":\"\(topic)\",\"source_offset\":77}"
         let lines = [
-            try good[0].jsonLine(), notJSON, try good[1].jsonLine(), try badUUID.jsonLine(), try good[2].jsonLine(),
+            try good[0].jsonLine(), notJSON, anonymous, try good[1].jsonLine(), try badUUID.jsonLine(),
+            try good[2].jsonLine(),
             try good[3].jsonLine(),
         ]
         // One key: one partition, the bad lines between good ones in the same fetch.
         try EnrichedTopic.produce(lines, key: good[0].sessionID, bootstrap: try env.require("KAFKA_BOOTSTRAP"))
 
         let stored = try await clickhouse.wait(
-            for: "SELECT count() FROM button_presses FINAL WHERE source_topic = '\(topic)'"
+            for: "SELECT count() FROM button_presses FINAL WHERE source_topic = '\(topic)' AND timestamp != 0"
         ) { $0 >= good.count }
         #expect(stored == good.count)
         let offsets = try await clickhouse.query(
             "SELECT source_offset FROM button_presses FINAL WHERE source_topic = '\(topic)' ORDER BY source_offset"
         )
-        #expect(offsets == "0\n1\n2\n3\n")
+        #expect(offsets == "0\n1\n2\n3\n77\n", "the good lines, and the one without identity")
         // Both rejected lines are counted where an operator looks: scripts/stack status.
         let deadline = ContinuousClock.now + .seconds(10)
         var after = try ClickHouseRejections.count(env: env)
@@ -172,6 +176,7 @@ import Testing
             after = try ClickHouseRejections.count(env: env)
         }
         #expect(after >= before + 2, "rejected rows before \(before), after \(after)")
+        #expect(try ClickHouseRejections.incomplete(env: env) == incompleteBefore + 1)
     }
 
     @Test func rerunningTheMigrationsChangesNothingAndTheKafkaTableReadsAgain() async throws {

@@ -187,20 +187,31 @@ public enum EnrichedTopic {
     }
 }
 
-/// `scripts/stack status`'s count of rows ClickHouse skipped as unparsable since it started.
+/// `scripts/stack status`'s counts of what ClickHouse could not take as a press.
 public enum ClickHouseRejections {
+    /// Rows skipped as unparsable since ClickHouse started.
     /// - Throws: when the status command fails or prints no count.
     public static func count(env: StackEnv) throws -> Int {
+        try statusCount("rejected_rows", env: env)
+    }
+
+    /// Rows stored without a session id or timestamp.
+    /// - Throws: when the status command fails or prints no count.
+    public static func incomplete(env: StackEnv) throws -> Int {
+        try statusCount("incomplete_rows", env: env)
+    }
+
+    static func statusCount(_ name: String, env: StackEnv) throws -> Int {
         var extra: [String: String] = [:]
         if let runDir = env.values["RUN_DIR"] { extra["BUTTON_RUN_DIR"] = runDir }
         let script = StackEnv.packageRoot.appendingPathComponent("scripts/stack").path
         let result = try Command.run(script, ["status"], environment: extra)
         for line in result.output.split(separator: "\n") {
             let words = line.split(separator: " ")
-            if words.count >= 3, words[0] == "clickhouse", words[1] == "rejected_rows", let n = Int(words[2]) {
+            if words.count >= 3, words[0] == "clickhouse", words[1] == name, let n = Int(words[2]) {
                 return n
             }
         }
-        throw StackEnvError(message: "scripts/stack status printed no rejected_rows: \(result.output)\(result.errors)")
+        throw StackEnvError(message: "scripts/stack status printed no \(name): \(result.output)\(result.errors)")
     }
 }
