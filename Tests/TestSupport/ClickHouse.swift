@@ -167,26 +167,6 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
     }
 }
 
-/// Produces raw lines to `button_presses_enriched` with kcat, independently of any enricher.
-public enum EnrichedTopic {
-    public static let name = "button_presses_enriched"
-
-    /// Produces one message per line, keyed by `key` (so all land in one partition, in order).
-    /// - Throws: when kcat fails.
-    public static func produce(_ lines: [String], key: String, bootstrap: String) throws {
-        guard lines.allSatisfy({ !$0.contains("\n") && !$0.contains("\t") }), !key.contains("\t") else {
-            throw StackEnvError(message: "a kcat line holds no newline or tab")
-        }
-        let input = lines.map { "\(key)\t\($0)\n" }.joined()
-        let result = try Command.run(
-            "/usr/bin/kcat",
-            ["-b", bootstrap, "-t", name, "-P", "-K", "\t", "-X", "linger.ms=0"],
-            input: Data(input.utf8)
-        )
-        guard result.status == 0 else { throw StackEnvError(message: "kcat -P failed: \(result.errors)") }
-    }
-}
-
 /// `scripts/stack status`'s counts of what ClickHouse could not take as a press.
 public enum ClickHouseRejections {
     /// Rows skipped as unparsable since ClickHouse started.

@@ -121,3 +121,21 @@ public struct EnrichedTopic: Sendable {
         return rows.map { ($0[0], $0[1]) }
     }
 }
+
+extension EnrichedTopic {
+    /// Produces raw lines to `button_presses_enriched` with kcat, independently of any
+    /// enricher: one message per line, keyed by `key` (so all land in one partition, in order).
+    /// - Throws: when kcat fails.
+    public static func produce(_ lines: [String], key: String, bootstrap: String) throws {
+        guard lines.allSatisfy({ !$0.contains("\n") && !$0.contains("\t") }), !key.contains("\t") else {
+            throw StackEnvError(message: "a kcat line holds no newline or tab")
+        }
+        let input = lines.map { "\(key)\t\($0)\n" }.joined()
+        let result = try Command.run(
+            "/usr/bin/kcat",
+            ["-b", bootstrap, "-t", name, "-P", "-K", "\t", "-X", "linger.ms=0"],
+            input: Data(input.utf8)
+        )
+        guard result.status == 0 else { throw StackEnvError(message: "kcat -P failed: \(result.errors)") }
+    }
+}
