@@ -85,12 +85,23 @@ struct EnricherFaultTests {
         var resumed = false
         defer { if !resumed { kill(pid, SIGCONT) } }
         let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
+        // Let it run in slices of 20 ms, stopped between them while the output is counted: a
+        // slice enriches a few hundred events at most, so the signal lands mid-stream however
+        // fast the enricher is and however slowly this test is scheduled. (Resumed for good
+        // and polled instead, it once finished all 12 000 before the first count came back.)
+        var done = 0
+        let deadline = ContinuousClock.now + .seconds(30)
+        while done == 0 && ContinuousClock.now < deadline {
+            #expect(kill(pid, SIGCONT) == 0)
+            usleep(20_000)  // blocking on purpose: an async sleep may oversleep by far
+            #expect(kill(pid, SIGSTOP) == 0)
+            done = try mark.count()
+        }
+        // A signal sent to a stopped process waits for it to continue (SIGKILL excepted).
+        #expect(kill(pid, signal) == 0)
         #expect(kill(pid, SIGCONT) == 0)
         resumed = true
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try mark.count() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(kill(pid, signal) == 0)
-        return (mark, backlog, try mark.count())
+        return (mark, backlog, done)
     }
 
     // The backlogs stay small: the local broker keeps about 5 MB per partition, and an enriched
