@@ -141,6 +141,33 @@ struct EnricherFaultTests {
         #expect(log.contains("enricher stopped:") && log.contains(", 0 not acknowledged"), "\(log.suffix(1500))")
     }
 
+    @Test func aRestartWithNothingNewToReadReportsNoLag() async throws {
+        // Something in every partition, enriched and committed: the log is not empty, so a
+        // lag computed from the log's start instead of the committed offset would show.
+        let mark = try topic.mark()
+        let backlog = try await produceBacklog(sessions: 60, perSession: 10)
+        let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(150))
+        #expect(counts.count == backlog.positions.count)
+        #expect(Set(backlog.positions.map(\.partition)).count == 6, "the backlog reaches every partition")
+        try await Task.sleep(for: .seconds(2))  // its commit interval is 1 s
+        try StackControl.run(["restart", "enricher"], env: stack.env)
+        let statusPath = "\(stack.runDir)/enricher.status"
+        var lags: [String: Int] = [:]
+        let deadline = ContinuousClock.now + .seconds(150)
+        while true {
+            let text = (try? String(contentsOfFile: statusPath, encoding: .utf8)) ?? ""
+            lags = [:]
+            for line in text.split(separator: "\n") where line.hasPrefix("lag ") {
+                let fields = line.split(separator: " ")
+                if fields.count == 3, let lag = Int(fields[2]) { lags[String(fields[1])] = lag }
+            }
+            if lags.count == 6 || ContinuousClock.now > deadline { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(lags.count == 6, "every partition assigned and reported: \(lags)")
+        #expect(lags.values.allSatisfy { $0 == 0 }, "nothing new to read, so no lag: \(lags)")
+    }
+
     @Test func secondEnricherInTheGroupSharesTheWorkAndSigtermExitsZero() async throws {
         let env = stack.env.values
         let binary = StackEnv.packageRoot.appendingPathComponent(

@@ -187,6 +187,9 @@ public final class PressEnricher {
         var next: [KafkaPartition: Int64] = [:]
         var assigned: Set<KafkaPartition> = []
         var committed: [KafkaPartition: Int64] = [:]
+        /// The group's committed offset of each partition when it was assigned: where reading
+        /// starts, so the lag of a partition with nothing new to read is 0, not its whole log.
+        var startedAt: [KafkaPartition: Int64] = [:]
     }
 
     /// Hands one output to the producer, waiting while its local queue is full.
@@ -254,8 +257,17 @@ public final class PressEnricher {
         for partition in removed {
             loop.next[partition] = nil
             loop.committed[partition] = nil
+            loop.startedAt[partition] = nil
         }
-        for partition in current.subtracting(loop.assigned) { loop.next[partition] = nil }
+        let added = current.subtracting(loop.assigned)
+        for partition in added { loop.next[partition] = nil }
+        do {
+            loop.startedAt.merge(try loop.consumer.committed(Array(added), timeout: .seconds(2))) { $1 }
+        } catch {
+            logger.info(
+                "cannot read the committed offsets (the lag counts the whole log until a message is read): \(error)"
+            )
+        }
         logger.info("assigned partitions: \(current.map(\.description).sorted())")
         loop.assigned = current
     }
@@ -288,7 +300,7 @@ public final class PressEnricher {
         let status = ConsumerStatus(
             consumer: loop.consumer,
             assigned: loop.assigned,
-            positions: loop.next,
+            positions: loop.startedAt.merging(loop.next) { $1 },
             counters: [
                 ("enriched", enriched), ("dead_letters", deadLetters), ("in_flight", loop.pending.count),
                 ("delivery_failures", deliveryFailures),

@@ -97,6 +97,35 @@ extension KafkaConsumer {
 }
 
 extension KafkaConsumer {
+    /// The group's committed offsets of some partitions, asked of the group coordinator.
+    /// - Parameters:
+    ///   - partitions: The partitions.
+    ///   - timeout: How long to wait for the coordinator.
+    /// - Returns: The committed offset (the next to read) of each partition that has one.
+    /// - Throws: ``KafkaError`` when the coordinator does not answer in time.
+    public func committed(
+        _ partitions: [KafkaPartition],
+        timeout: Duration
+    ) throws(KafkaError) -> [KafkaPartition: Int64] {
+        guard !partitions.isEmpty else { return [:] }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else {
+            throw KafkaError(code: .other, message: "out of memory")
+        }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions { rd_kafka_topic_partition_list_add(list, partition.topic, partition.partition) }
+        try KafkaError.check(
+            rd_kafka_committed(client.handle, list, timeout.kafkaMilliseconds),
+            "cannot read the committed offsets"
+        )
+        var offsets: [KafkaPartition: Int64] = [:]
+        for index in 0..<Int(list.pointee.cnt) {
+            let entry = list.pointee.elems[index]
+            guard let topic = entry.topic, entry.err == RD_KAFKA_RESP_ERR_NO_ERROR, entry.offset >= 0 else { continue }
+            offsets[KafkaPartition(topic: String(cString: topic), partition: entry.partition)] = entry.offset
+        }
+        return offsets
+    }
+
     /// The id of the cluster the consumer is connected to, as the brokers report it.
     ///
     /// Offsets name messages only within one cluster's log: a consumer that keeps positions
