@@ -14,25 +14,6 @@ struct EnricherFaultTests {
     init() throws { topic = try EnrichedTopic() }
     var stack: PressStack { topic.stack }
 
-    /// `sessions` sessions of `perSession` events each, produced and acknowledged.
-    func produceBacklog(
-        sessions: Int,
-        perSession: Int
-    ) async throws -> (ids: [UUID], positions: Set<EnrichedTopic.Position>) {
-        let schemaID = try await stack.schemaID()
-        let ids = (0..<sessions).map { _ in UUID() }
-        var positions = Set<EnrichedTopic.Position>()
-        for id in ids {
-            let values = (0..<perSession).map {
-                SinkDatabase.event(session: id, index: $0, cohort: Int32($0 % 3)).encoded(schemaID: schemaID)
-            }
-            for position in try stack.produce(values, key: Array(id.uuidString.lowercased().utf8)) {
-                positions.insert(.init(partition: position.partition, offset: position.offset))
-            }
-        }
-        return (ids, positions)
-    }
-
     /// How often each source position of these sessions is in the enriched topic since the mark.
     func sourceCounts(
         _ mark: TopicMark,
@@ -71,32 +52,10 @@ struct EnricherFaultTests {
         return String(decoding: data[offset...], as: UTF8.self)
     }
 
-    /// Pauses the stack's enricher (SIGSTOP) while a backlog is produced, lets it run until
-    /// its first output of the backlog, then signals it: it is stopped mid-stream for sure,
-    /// however fast it is. The pause stays well under the group's session timeout.
-    func interruptMidStream(
-        _ signal: Int32,
-        sessions: Int,
-        perSession: Int
-    ) async throws -> (mark: TopicMark, backlog: (ids: [UUID], positions: Set<EnrichedTopic.Position>), done: Int) {
-        let mark = try topic.mark()
-        let pid = try topic.pid()
-        #expect(kill(pid, SIGSTOP) == 0)
-        var resumed = false
-        defer { if !resumed { kill(pid, SIGCONT) } }
-        let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
-        #expect(kill(pid, SIGCONT) == 0)
-        resumed = true
-        let deadline = ContinuousClock.now + .seconds(20)
-        while try mark.count() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        #expect(kill(pid, signal) == 0)
-        return (mark, backlog, try mark.count())
-    }
-
     // The backlogs stay small: the local broker keeps about 5 MB per partition, and an enriched
     // message is about 450 bytes, so a larger backlog would evict its own first messages.
     @Test func sigkillMidStreamThenRestartEnrichesEverySourcePositionAtLeastOnce() async throws {
-        let (mark, backlog, done) = try await interruptMidStream(SIGKILL, sessions: 6, perSession: 2000)
+        let (mark, backlog, done) = try await topic.interruptMidStream(SIGKILL, sessions: 6, perSession: 2000)
         let total = backlog.positions.count
         try #require(total == 12_000)
         #expect(done > 0 && done < total, "killed mid-stream (\(done) of \(total) written)")
@@ -113,7 +72,7 @@ struct EnricherFaultTests {
 
     @Test func sigtermMidStreamCommitsWhatWasProducedSoARestartRepeatsNothing() async throws {
         let logStart = logLength()
-        let (mark, backlog, done) = try await interruptMidStream(SIGTERM, sessions: 6, perSession: 2000)
+        let (mark, backlog, done) = try await topic.interruptMidStream(SIGTERM, sessions: 6, perSession: 2000)
         let total = backlog.positions.count
         #expect(done > 0 && done < total, "stopped mid-stream (\(done) of \(total) written)")
         // SIGTERM: finish in flight, flush, commit, exit 0; then the stack starts it again.
@@ -154,7 +113,7 @@ struct EnricherFaultTests {
         defer { if !stopped { second.terminate() } }
         try await Task.sleep(for: .seconds(6))
         let mark = try topic.mark()
-        let backlog = try await produceBacklog(sessions: 6, perSession: 2000)
+        let backlog = try await topic.produceBacklog(sessions: 6, perSession: 2000)
         let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(120))
         #expect(Set(counts.keys) == backlog.positions)
         let logStart = logLength()

@@ -1,0 +1,55 @@
+import ButtonEvents
+public import Foundation
+
+extension EnrichedTopic {
+    /// A backlog produced straight to `button_presses`: its sessions and the source
+    /// position of every event.
+    public struct Backlog: Sendable {
+        public let ids: [UUID]
+        public let positions: Set<Position>
+    }
+
+    /// `sessions` sessions of `perSession` events each (cohorts 0, 1, 2 in turn), produced
+    /// under the current schema and acknowledged. Several sessions, so several partitions.
+    /// - Throws: when the registry has no schema or a message is not delivered.
+    public func produceBacklog(sessions: Int, perSession: Int) async throws -> Backlog {
+        let schemaID = try await stack.schemaID()
+        let ids = (0..<sessions).map { _ in UUID() }
+        var positions = Set<Position>()
+        for id in ids {
+            let values = (0..<perSession).map {
+                SinkDatabase.event(session: id, index: $0, cohort: Int32($0 % 3)).encoded(schemaID: schemaID)
+            }
+            for position in try stack.produce(values, key: Array(id.uuidString.lowercased().utf8)) {
+                positions.insert(.init(partition: position.partition, offset: position.offset))
+            }
+        }
+        return Backlog(ids: ids, positions: positions)
+    }
+
+    /// Pauses the stack's enricher (SIGSTOP) while a backlog is produced, lets it run until
+    /// its first output of the backlog, then sends it `signal`: it is interrupted mid-stream
+    /// for sure, however fast it is. The pause stays well under the group's session timeout.
+    /// - Returns: the enriched topic's mark from before the backlog, the backlog, and how
+    ///   many enriched messages were written when the signal was sent (the caller checks
+    ///   that this is more than none and less than all).
+    /// - Throws: when a signal cannot be sent, the backlog cannot be produced, or kcat fails.
+    public func interruptMidStream(
+        _ signal: Int32,
+        sessions: Int,
+        perSession: Int
+    ) async throws -> (mark: TopicMark, backlog: Backlog, done: Int) {
+        let mark = try mark()
+        let pid = try pid()
+        guard kill(pid, SIGSTOP) == 0 else { throw StackEnvError(message: "cannot stop the enricher (\(pid))") }
+        var resumed = false
+        defer { if !resumed { kill(pid, SIGCONT) } }
+        let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
+        guard kill(pid, SIGCONT) == 0 else { throw StackEnvError(message: "cannot resume the enricher (\(pid))") }
+        resumed = true
+        let deadline = ContinuousClock.now + .seconds(20)
+        while try mark.count() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        guard kill(pid, signal) == 0 else { throw StackEnvError(message: "cannot signal the enricher (\(pid))") }
+        return (mark, backlog, try mark.count())
+    }
+}
