@@ -20,7 +20,7 @@ struct ClickHousePipelineFaultTests {
     // Small: the local broker keeps about 5 MB per partition, and the enriched topic holds
     // what earlier tests wrote too.
     @Test func sigkillOfTheEnricherMidStreamStillEndsWithExactlyNRowsWithFinal() async throws {
-        let perSession = 500
+        let perSession = 1000
         let (mark, backlog, done) = try await topic.interruptMidStream(SIGKILL, sessions: 6, perSession: perSession)
         let total = backlog.positions.count
         try #require(total == 6 * perSession)

@@ -27,9 +27,27 @@ extension EnrichedTopic {
         return Backlog(ids: ids, positions: positions)
     }
 
-    /// Pauses the stack's enricher (SIGSTOP) while a backlog is produced, lets it run until
-    /// its first output of the backlog, then sends it `signal`: it is interrupted mid-stream
-    /// for sure, however fast it is. The pause stays well under the group's session timeout.
+    /// Waits until the stack's enricher enriches: one event of a fresh session is produced and
+    /// its enriched message awaited. Right after a restart the enricher has no partitions yet
+    /// (the local broker's group may first wait for the old member's session to expire).
+    /// - Throws: when the probe is not enriched within `timeout`.
+    public func waitUntilEnriching(timeout: Duration = .seconds(150)) async throws {
+        let mark = try mark()
+        let probe = UUID()
+        let schemaID = try await stack.schemaID()
+        _ = try stack.produce(
+            [SinkDatabase.event(session: probe, index: 0, cohort: 1).encoded(schemaID: schemaID)],
+            key: Array(probe.uuidString.lowercased().utf8)
+        )
+        guard try !messages(since: mark, sessions: [probe], expected: 1, timeout: timeout).isEmpty else {
+            throw StackEnvError(message: "the enricher enriched nothing within \(timeout)")
+        }
+    }
+
+    /// Waits until the stack's enricher enriches, pauses it (SIGSTOP) while a backlog is
+    /// produced, lets it run until its first output of the backlog, then sends it `signal`:
+    /// it is interrupted mid-stream for sure, however fast it is, even right after a restart.
+    /// The pause stays well under the group's session timeout.
     /// - Returns: the enriched topic's mark from before the backlog, the backlog, and how
     ///   many enriched messages were written when the signal was sent (the caller checks
     ///   that this is more than none and less than all).
@@ -39,6 +57,7 @@ extension EnrichedTopic {
         sessions: Int,
         perSession: Int
     ) async throws -> (mark: TopicMark, backlog: Backlog, done: Int) {
+        try await waitUntilEnriching()
         let mark = try mark()
         let pid = try pid()
         guard kill(pid, SIGSTOP) == 0 else { throw StackEnvError(message: "cannot stop the enricher (\(pid))") }
