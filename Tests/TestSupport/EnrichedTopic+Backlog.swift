@@ -46,8 +46,9 @@ extension EnrichedTopic {
 
     /// Waits until the stack's enricher enriches, pauses it (SIGSTOP) while a backlog is
     /// produced, lets it run until its first output of the backlog, then sends it `signal`:
-    /// it is interrupted mid-stream for sure, however fast it is, even right after a restart.
-    /// The pause stays well under the group's session timeout.
+    /// it is interrupted mid-stream for sure, however fast it is and however loaded the
+    /// machine, even right after a restart. Every pause stays well under the group's session
+    /// timeout.
     /// - Returns: the enriched topic's mark from before the backlog, the backlog, and how
     ///   many enriched messages were written when the signal was sent (the caller checks
     ///   that this is more than none and less than all).
@@ -60,15 +61,27 @@ extension EnrichedTopic {
         try await waitUntilEnriching()
         let mark = try mark()
         let pid = try pid()
-        guard kill(pid, SIGSTOP) == 0 else { throw StackEnvError(message: "cannot stop the enricher (\(pid))") }
-        var resumed = false
-        defer { if !resumed { kill(pid, SIGCONT) } }
+        func send(_ signal: Int32) throws {
+            guard kill(pid, signal) == 0 else { throw StackEnvError(message: "cannot signal the enricher (\(pid))") }
+        }
+        // Never leave it stopped, whatever fails.
+        defer { kill(pid, SIGCONT) }
+        try send(SIGSTOP)
         let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
-        guard kill(pid, SIGCONT) == 0 else { throw StackEnvError(message: "cannot resume the enricher (\(pid))") }
-        resumed = true
+        // It runs in short slices and is counted while stopped, so the signal comes within one
+        // slice of its first output however loaded the machine is (polling a running enricher,
+        // a slow kcat could see its first output only after its last).
         let deadline = ContinuousClock.now + .seconds(20)
-        while try mark.count() == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
-        guard kill(pid, signal) == 0 else { throw StackEnvError(message: "cannot signal the enricher (\(pid))") }
-        return (mark, backlog, try mark.count())
+        while true {
+            try send(SIGCONT)
+            try await Task.sleep(for: .milliseconds(20))
+            try send(SIGSTOP)
+            let done = try mark.count()
+            if done > 0 || ContinuousClock.now >= deadline {
+                // A stopped process acts on SIGTERM once it runs again: the deferred SIGCONT.
+                try send(signal)
+                return (mark, backlog, done)
+            }
+        }
     }
 }
