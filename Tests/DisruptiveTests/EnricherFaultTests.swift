@@ -14,25 +14,6 @@ struct EnricherFaultTests {
     init() throws { topic = try EnrichedTopic() }
     var stack: PressStack { topic.stack }
 
-    /// `sessions` sessions of `perSession` events each, produced and acknowledged.
-    func produceBacklog(
-        sessions: Int,
-        perSession: Int
-    ) async throws -> (ids: [UUID], positions: Set<EnrichedTopic.Position>) {
-        let schemaID = try await stack.schemaID()
-        let ids = (0..<sessions).map { _ in UUID() }
-        var positions = Set<EnrichedTopic.Position>()
-        for id in ids {
-            let values = (0..<perSession).map {
-                SinkDatabase.event(session: id, index: $0, cohort: Int32($0 % 3)).encoded(schemaID: schemaID)
-            }
-            for position in try stack.produce(values, key: Array(id.uuidString.lowercased().utf8)) {
-                positions.insert(.init(partition: position.partition, offset: position.offset))
-            }
-        }
-        return (ids, positions)
-    }
-
     /// How often each source position of these sessions is in the enriched topic since the mark.
     func sourceCounts(
         _ mark: TopicMark,
@@ -71,43 +52,10 @@ struct EnricherFaultTests {
         return String(decoding: data[offset...], as: UTF8.self)
     }
 
-    /// Pauses the stack's enricher (SIGSTOP) while a backlog is produced, lets it run until
-    /// its first output of the backlog, then signals it: it is stopped mid-stream for sure,
-    /// however fast it is. The pause stays well under the group's session timeout.
-    func interruptMidStream(
-        _ signal: Int32,
-        sessions: Int,
-        perSession: Int
-    ) async throws -> (mark: TopicMark, backlog: (ids: [UUID], positions: Set<EnrichedTopic.Position>), done: Int) {
-        let mark = try topic.mark()
-        let pid = try topic.pid()
-        #expect(kill(pid, SIGSTOP) == 0)
-        var resumed = false
-        defer { if !resumed { kill(pid, SIGCONT) } }
-        let backlog = try await produceBacklog(sessions: sessions, perSession: perSession)
-        // Let it run in slices of 20 ms, stopped between them while the output is counted: a
-        // slice enriches a few hundred events at most, so the signal lands mid-stream however
-        // fast the enricher is and however slowly this test is scheduled. (Resumed for good
-        // and polled instead, it once finished all 12 000 before the first count came back.)
-        var done = 0
-        let deadline = ContinuousClock.now + .seconds(30)
-        while done == 0 && ContinuousClock.now < deadline {
-            #expect(kill(pid, SIGCONT) == 0)
-            usleep(20_000)  // blocking on purpose: an async sleep may oversleep by far
-            #expect(kill(pid, SIGSTOP) == 0)
-            done = try mark.count()
-        }
-        // A signal sent to a stopped process waits for it to continue (SIGKILL excepted).
-        #expect(kill(pid, signal) == 0)
-        #expect(kill(pid, SIGCONT) == 0)
-        resumed = true
-        return (mark, backlog, done)
-    }
-
     // The backlogs stay small: the local broker keeps about 5 MB per partition, and an enriched
     // message is about 450 bytes, so a larger backlog would evict its own first messages.
     @Test func sigkillMidStreamThenRestartEnrichesEverySourcePositionAtLeastOnce() async throws {
-        let (mark, backlog, done) = try await interruptMidStream(SIGKILL, sessions: 6, perSession: 2000)
+        let (mark, backlog, done) = try await topic.interruptMidStream(SIGKILL, sessions: 6, perSession: 2000)
         let total = backlog.positions.count
         try #require(total == 12_000)
         #expect(done > 0 && done < total, "killed mid-stream (\(done) of \(total) written)")
@@ -124,7 +72,7 @@ struct EnricherFaultTests {
 
     @Test func sigtermMidStreamCommitsWhatWasProducedSoARestartRepeatsNothing() async throws {
         let logStart = logLength()
-        let (mark, backlog, done) = try await interruptMidStream(SIGTERM, sessions: 6, perSession: 2000)
+        let (mark, backlog, done) = try await topic.interruptMidStream(SIGTERM, sessions: 6, perSession: 2000)
         let total = backlog.positions.count
         #expect(done > 0 && done < total, "stopped mid-stream (\(done) of \(total) written)")
         // SIGTERM: finish in flight, flush, commit, exit 0; then the stack starts it again.
@@ -145,7 +93,7 @@ struct EnricherFaultTests {
         // Something in every partition, enriched and committed: the log is not empty, so a
         // lag computed from the log's start instead of the committed offset would show.
         let mark = try topic.mark()
-        let backlog = try await produceBacklog(sessions: 60, perSession: 10)
+        let backlog = try await topic.produceBacklog(sessions: 60, perSession: 10)
         let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(150))
         #expect(counts.count == backlog.positions.count)
         #expect(Set(backlog.positions.map(\.partition)).count == 6, "the backlog reaches every partition")
@@ -192,7 +140,7 @@ struct EnricherFaultTests {
         defer { if !stopped { second.terminate() } }
         try await Task.sleep(for: .seconds(6))
         let mark = try topic.mark()
-        let backlog = try await produceBacklog(sessions: 6, perSession: 2000)
+        let backlog = try await topic.produceBacklog(sessions: 6, perSession: 2000)
         let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(120))
         #expect(Set(counts.keys) == backlog.positions)
         let logStart = logLength()

@@ -195,3 +195,28 @@ public enum ClickHouseRejections {
         throw StackEnvError(message: "scripts/stack status printed no \(name): \(result.output)\(result.errors)")
     }
 }
+
+extension ClickHouseClient {
+    /// The contract's columns of `button_presses`, in the names `EnrichedPress` decodes.
+    public static let pressColumns = """
+        toString(session_id) AS session_id, timestamp, action, country_name, country_code, subdivision_name,
+        subdivision_code, city_name, cohort, is_fake, latitude, longitude, time_zone, local_hour, local_weekday,
+        source_topic, source_partition, source_offset
+        """
+
+    /// A condition on `button_presses`: the row's session is one of `sessions`.
+    public static func sessions(_ sessions: [UUID]) -> String {
+        "toString(session_id) IN (" + sessions.map { "'\($0.uuidString.lowercased())'" }.joined(separator: ", ") + ")"
+    }
+
+    /// The presses stored under `condition`, ordered by source position. With `final`
+    /// (the default) they are read with `FINAL`, as the stats queries read them: each
+    /// source position once, however often it was inserted.
+    /// - Throws: when the query fails or a row does not decode.
+    public func presses(where condition: String, final: Bool = true) async throws -> [EnrichedPress] {
+        try await rows(
+            "SELECT \(Self.pressColumns) FROM button_presses \(final ? "FINAL " : "")WHERE \(condition) "
+                + "ORDER BY source_topic, source_partition, source_offset"
+        )
+    }
+}
