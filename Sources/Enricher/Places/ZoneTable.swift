@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// tzdata's `zone.tab`: one row per time zone with the country it is in and the
 /// coordinates of its principal place (the zone's exemplar city).

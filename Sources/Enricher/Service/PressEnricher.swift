@@ -1,4 +1,4 @@
-public import ButtonEvents
+import ButtonEvents
 import ConsumerSupport
 import Foundation
 import Kafka
