@@ -162,8 +162,14 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
     }
 
     /// The JSON line of the contract.
+    /// Keys sorted, as the enricher writes them: 18.16 reads a UUID as 36 characters whatever
+    /// the quotes say, so a short bad `session_id` that ends its object runs into the next
+    /// message and takes it down with it (README, *Rejected rows*). Foundation's key order
+    /// otherwise changes from run to run, and with it what such a test sees.
     public func jsonLine() throws -> String {
-        String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
 
