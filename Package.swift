@@ -60,7 +60,7 @@ let package = Package(
         ),
         .target(name: "LocalBroker", dependencies: ["Kafka", "POSIXSupport", log], swiftSettings: strict),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
-        .target(name: "ButtonEvents", dependencies: ["Avro"], swiftSettings: strict),
+        .target(name: "ButtonEvents", dependencies: ["Avro", "SchemaRegistry"], swiftSettings: strict),
         .target(
             name: "ButtonFCGI",
             dependencies: ["FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", log],

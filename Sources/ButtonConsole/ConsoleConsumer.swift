@@ -56,10 +56,7 @@ public struct ConsoleConsumer {
             logger: logger
         )
         defer { consumer.close() }
-        var decoder = PressEventDecoder(
-            fetchSchema: { try await registry.schema(id: Int($0)) },
-            isUnknownSchema: { ($0 as? RegistryError)?.status == 404 }
-        )
+        var decoder = PressEventDecoder(registry: registry)
         var printed = 0
         var idleSince = ContinuousClock.now
         var seenAny = false

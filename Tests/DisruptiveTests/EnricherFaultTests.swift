@@ -117,38 +117,15 @@ struct EnricherFaultTests {
     }
 
     @Test func secondEnricherInTheGroupSharesTheWorkAndSigtermExitsZero() async throws {
-        let env = stack.env.values
-        let binary = StackEnv.packageRoot.appendingPathComponent(
-            ".build/\(env["STACK_BUILD"] ?? "debug")/button-enrich"
-        )
-        let second = Process()
-        second.executableURL = binary
-        second.environment = ProcessInfo.processInfo.environment.merging([
-            "KAFKA_BOOTSTRAP": stack.bootstrap,
-            "SCHEMA_REGISTRY_URL": stack.registry,
-            "KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
-            "KAFKA_MAX_POLL_INTERVAL_MS": "10000",
-            "KAFKA_FETCH_WAIT_MAX_MS": "50",
-            "ENRICH_LAG_INTERVAL_MS": "500",
-        ]) { $1 }
-        let output = Pipe()
-        second.standardError = output
-        second.standardOutput = FileHandle.nullDevice
-        try second.run()
-        var stopped = false
-        defer { if !stopped { second.terminate() } }
+        let second = try GroupMember("button-enrich", stack: stack, environment: ["ENRICH_LAG_INTERVAL_MS": "500"])
         try await Task.sleep(for: .seconds(6))
         let mark = try topic.mark()
         let backlog = try await topic.produceBacklog(sessions: 6, perSession: 2000)
         let counts = try sourceCounts(mark, backlog.ids, atLeast: backlog.positions.count, timeout: .seconds(120))
         #expect(Set(counts.keys) == backlog.positions)
         let logStart = logLength()
-        second.terminate()
-        second.waitUntilExit()
-        stopped = true
-        #expect(second.terminationStatus == 0, "SIGTERM: flush, commit, exit 0")
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (status, text) = second.stop()
+        #expect(status == 0, "SIGTERM: flush, commit, exit 0")
         #expect(text.contains("assigned partitions: [\"button_presses"), "the second enricher took partitions")
         #expect(text.contains("enricher stopped:"))
         // Leave the group settled for the next test: the stack's enricher has every partition again.

@@ -109,36 +109,19 @@ struct SinkFaultTests {
     }
 
     @Test func twoSinksInOneGroupStoreEveryEventOnceAndSigtermExitsZero() async throws {
-        let env = database.stack.env.values
-        let binary = StackEnv.packageRoot.appendingPathComponent(".build/\(env["STACK_BUILD"] ?? "debug")/button-sink")
-        let second = Process()
-        second.executableURL = binary
-        second.environment = ProcessInfo.processInfo.environment.merging([
-            "PG_DSN": try database.stack.env.require("PG_DSN"),
-            "KAFKA_BOOTSTRAP": database.stack.bootstrap,
-            "SCHEMA_REGISTRY_URL": database.stack.registry,
-            "KAFKA_SESSION_TIMEOUT_MS": "6000",
-            "KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
-            "KAFKA_MAX_POLL_INTERVAL_MS": "10000",
-            "SINK_LAG_INTERVAL_MS": "500",
-        ]) { $1 }
-        let output = Pipe()
-        second.standardError = output
-        second.standardOutput = FileHandle.nullDevice
-        try second.run()
-        var stopped = false
-        defer { if !stopped { second.terminate() } }
+        let second = try GroupMember(
+            "button-sink",
+            stack: database.stack,
+            environment: ["PG_DSN": try database.stack.env.require("PG_DSN"), "SINK_LAG_INTERVAL_MS": "500"]
+        )
         // Let the group rebalance onto two members, then produce.
         try await Task.sleep(for: .seconds(6))
         let sessions = try await produceBacklog(sessions: 6, perSession: 2000)
         let total = 12_000
         let rows = try await waitForCount(sessions, atLeast: total, timeout: .seconds(90))
         #expect(rows == total)
-        second.terminate()
-        second.waitUntilExit()
-        stopped = true
-        #expect(second.terminationStatus == 0, "SIGTERM: the batch in hand is written, exit 0")
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (status, text) = second.stop()
+        #expect(status == 0, "SIGTERM: the batch in hand is written, exit 0")
         #expect(text.contains("assigned partitions: [\"button_presses"), "the second sink took partitions")
         #expect(text.contains("sink stopped"))
         try await Task.sleep(for: .seconds(1))

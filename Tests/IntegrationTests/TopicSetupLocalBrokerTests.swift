@@ -18,9 +18,7 @@ import Testing
         bootstrap = try env.require("KAFKA_BOOTSTRAP")
     }
 
-    var binary: String {
-        StackEnv.packageRoot.appendingPathComponent(".build/\(env.values["STACK_BUILD"] ?? "debug")/button-topics").path
-    }
+    var binary: String { env.binary("button-topics") }
 
     @Test func mockMetadataNamesAControllerThatIsNoBroker() throws {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap))

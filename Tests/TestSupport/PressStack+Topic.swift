@@ -1,5 +1,5 @@
 import ButtonEvents
-public import Foundation
+import Foundation
 import Kafka
 
 extension PressStack {

@@ -64,10 +64,7 @@ public final class PressEnricher {
     public func run(shouldStop: @escaping @Sendable () -> Bool) async throws {
         var enricher = EventEnricher(places: try Self.loadPlaces(path: configuration.zoneTab, logger: logger))
         let registry = try SchemaRegistryClient(url: configuration.registryURL)
-        var decoder = PressEventDecoder(
-            fetchSchema: { try await registry.schema(id: Int($0)) },
-            isUnknownSchema: { ($0 as? RegistryError)?.status == 404 }
-        )
+        var decoder = PressEventDecoder(registry: registry)
         let producer = try KafkaProducer(
             configuration: configuration.producerKafka,
             messageTimeout: configuration.deliveryTimeout,

@@ -66,15 +66,7 @@ extension KafkaAdmin {
             }
             configs[name] = entries
         }
-        if let first = failures.first {
-            guard failures.count > 1 else { throw first }
-            throw KafkaError(
-                code: first.code,
-                message: failures.map(\.message).joined(separator: "; "),
-                librdkafkaCode: first.librdkafkaCode,
-                librdkafkaName: first.librdkafkaName
-            )
-        }
+        try KafkaError.throwIfAny(failures)
         return configs
     }
 

@@ -68,15 +68,7 @@ public final class KafkaAdmin: Sendable {
             let detail = rd_kafka_topic_result_error_string(topicResult).map { String(cString: $0) }
             failures.append(.librdkafka(err, "cannot create topic \(name)", detail: detail))
         }
-        if let first = failures.first {
-            guard failures.count > 1 else { throw first }
-            throw KafkaError(
-                code: first.code,
-                message: failures.map(\.message).joined(separator: "; "),
-                librdkafkaCode: first.librdkafkaCode,
-                librdkafkaName: first.librdkafkaName
-            )
-        }
+        try KafkaError.throwIfAny(failures)
     }
 
     /// Sends one admin request and waits for its result event; the caller destroys the event.

@@ -27,6 +27,19 @@ extension KafkaError {
         )
     }
 
+    /// Throws the failures of a request that names several resources (topics, configs): the
+    /// only one as it is, several as one error with every message and the first's code.
+    static func throwIfAny(_ failures: [KafkaError]) throws(KafkaError) {
+        guard let first = failures.first else { return }
+        guard failures.count > 1 else { throw first }
+        throw KafkaError(
+            code: first.code,
+            message: failures.map(\.message).joined(separator: "; "),
+            librdkafkaCode: first.librdkafkaCode,
+            librdkafkaName: first.librdkafkaName
+        )
+    }
+
     /// Converts (and destroys) an `rd_kafka_error_t` object.
     static func consuming(
         _ error: OpaquePointer,

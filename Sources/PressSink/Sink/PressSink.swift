@@ -81,10 +81,7 @@ public final class PressSink {
             }
         }
         let registry = try SchemaRegistryClient(url: configuration.registryURL)
-        var decoder = PressEventDecoder(
-            fetchSchema: { try await registry.schema(id: Int($0)) },
-            isUnknownSchema: { ($0 as? RegistryError)?.status == 404 }
-        )
+        var decoder = PressEventDecoder(registry: registry)
         let consumer = try KafkaConsumer(
             configuration: configuration.kafka,
             groupID: configuration.group,
