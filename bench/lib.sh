@@ -107,3 +107,42 @@ enter_session() {
         -H "Cookie: $COOKIE" "$APP_URL/api/press")"
     [ "$status" = 200 ] || die "a single press answers $status, not 200"
 }
+
+# --- the bench stack's Kafka (after the stack is up: RUN/stack.env, KAFKA_BOOTSTRAP,
+# BROKER_CONTROL) ---------------------------------------------------------------------
+
+env_value() { sed -n "s/^$1=//p" "$RUN/stack.env"; }   # env_value KEY: from the stack's stack.env
+
+# partitions_of TOPIC: the partition numbers kcat -L reports for TOPIC.
+partitions_of() {
+    kcat -b "$KAFKA_BOOTSTRAP" -L -t "$1" 2>/dev/null | sed -n 's/^ *partition \([0-9]*\),.*/\1/p'
+}
+
+# topic_offsets TOPIC [WHICH]: the sum over TOPIC's partitions of their last offsets (-1, the
+# default: the high watermarks, i.e. the events written, every message being one event) or
+# first offsets (-2: the local broker drops a partition's oldest messages beyond 5 MB, so a
+# benchmark that must see all it wrote checks this is 0).
+topic_offsets() {
+    local topic=$1 which=${2:--1} partitions out
+    partitions="$(partitions_of "$topic")"
+    [ -n "$partitions" ] || { echo "kcat -L found no partitions of $topic" >&2; return 1; }
+    out="$(kcat -b "$KAFKA_BOOTSTRAP" -Q $(for p in $partitions; do printf -- '-t %s:%s:%s ' "$topic" "$p" "$which"; done) 2>&1)" \
+        || { echo "kcat -Q failed: $out" >&2; return 1; }
+    echo "$out" | awk '/ offset /{for(i=1;i<=NF;i++) if($i=="offset") s+=$(i+1); n++} END{if(n==0) exit 1; print s}'
+}
+
+# create_topic TOPIC PARTITIONS: through the broker's control socket (the local broker, the
+# mock cluster, does not implement CreateTopics).
+create_topic() {
+    local reply
+    reply="$("$ROOT/.build/release/button-broker" ctl --control "$BROKER_CONTROL" create "$1" "$2" 2>&1)" \
+        || die "cannot create $1 through the broker's control socket: $reply"
+}
+
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; }   # elapsed T0 T1 (date +%s.%N)
+
+# check OK_WHEN_TRUE MESSAGE: reports an exactly-once check; CHECK_FAILED=1 when one failed.
+CHECK_FAILED=0
+check() {
+    if [ "$1" = 1 ]; then say "check ok: $2"; else say "CHECK FAILED: $2"; CHECK_FAILED=1; fi
+}
