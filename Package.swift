@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "button-sink", targets: ["button-sink"]),
         .executable(name: "button-topics", targets: ["button-topics"]),
         .executable(name: "button-enrich", targets: ["button-enrich"]),
+        .executable(name: "button-stats", targets: ["button-stats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -106,6 +107,16 @@ let package = Package(
             dependencies: ["Enricher", "ConsumerSupport", log],
             swiftSettings: strict
         ),
+        // The stats page: queries (PostgreSQL point lookups, ClickHouse aggregates), panel
+        // cache, live tail, server-rendered HTML and SVG; served by its own FastCGI pool.
+        .target(
+            name: "Stats",
+            dependencies: [
+                "FastCGI", "Kafka", "Postgres", "Session", "SchemaRegistry", "ButtonEvents", "ConsumerSupport", log,
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(name: "button-stats", dependencies: ["Stats", log], swiftSettings: strict),
         // The production topic setup (CreateTopics, then DescribeConfigs) and its CLI.
         .target(name: "TopicSetup", dependencies: ["Kafka"], swiftSettings: strict),
         .executableTarget(
@@ -188,6 +199,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strict
         ),
+        .testTarget(name: "StatsTests", dependencies: ["Stats", "FastCGI"], swiftSettings: strict),
         .testTarget(
             name: "PressSinkTests",
             dependencies: ["PressSink", "ButtonEvents", "Kafka", "Postgres", log],

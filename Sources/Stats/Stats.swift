@@ -1,0 +1,2 @@
+/// The stats page: see README, "The stats page".
+public enum Stats {}
