@@ -1,0 +1,30 @@
+-- wrk request for bench/stats: a room of stats viewers. Every connection asks for the
+-- stats panels one after another (BENCH_PANEL_PATHS, space-separated), as htmx polling
+-- them would, but without pausing between requests: a heavier load than real viewers,
+-- whose pages poll each panel every 2-5 s.
+--   BENCH_COOKIE  "button_session=..." (the session and your-country panels use it)
+--   BENCH_XFF     the client address nginx reports
+local paths = {}
+for path in string.gmatch(os.getenv("BENCH_PANEL_PATHS") or "/stats", "%S+") do
+    paths[#paths + 1] = path
+end
+local headers = {
+    ["HX-Request"] = "true",
+    ["X-Forwarded-For"] = os.getenv("BENCH_XFF") or "81.2.69.160",
+}
+local cookie = os.getenv("BENCH_COOKIE")
+if cookie ~= nil and cookie ~= "" then
+    headers["Cookie"] = cookie
+end
+
+-- Each thread starts at another panel so that the connections do not move in step.
+local next_index = 1
+function init(args)
+    next_index = math.random(#paths)
+end
+
+function request()
+    local path = paths[next_index]
+    next_index = next_index % #paths + 1
+    return wrk.format("GET", path, headers)
+end
