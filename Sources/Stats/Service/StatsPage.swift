@@ -1,5 +1,8 @@
 /// The page around the panels, and the panels' sections.
 ///
+/// Polyglot markup: valid HTML that is also well-formed XML (void elements closed, every
+/// attribute quoted), so tests check it with an XML parser.
+///
 /// With JavaScript, htmx polls each panel at its own pace and swaps the section in place;
 /// without it, the same page is complete as served and reloads itself every 30 seconds.
 enum StatsPage {
@@ -12,13 +15,13 @@ enum StatsPage {
             <!doctype html>
             <html lang="en">
             <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta charset="utf-8" />
+            <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>The Button: what the mad data scientist found</title>
-            <link rel="icon" href="/favicon.svg" type="image/svg+xml">
-            <link rel="stylesheet" href="/style.css">
-            <script src="/vendor/htmx.min.js" defer></script>
-            <noscript><meta http-equiv="refresh" content="30"></noscript>
+            <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+            <link rel="stylesheet" href="/style.css" />
+            <script src="/vendor/htmx.min.js" defer="defer"></script>
+            <noscript><meta http-equiv="refresh" content="30" /></noscript>
             </head>
             <body class="stats">
             <header>
@@ -51,8 +54,8 @@ enum StatsPage {
     static func refusal(_ message: String) -> String {
         """
         <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><title>The Button: statistics</title>
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/style.css"></head>
+        <html lang="en"><head><meta charset="utf-8" /><title>The Button: statistics</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/style.css" /></head>
         <body><main><p>\(HTML.escape(message))</p><p><a href="/stats">The statistics</a></p></main></body></html>
 
         """
