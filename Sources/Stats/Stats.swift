@@ -1,2 +1,0 @@
-/// The stats page: see README, "The stats page".
-public enum Stats {}
