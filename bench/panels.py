@@ -8,11 +8,16 @@ Each URL gets one untimed request first (a connection, and the query's first run
 to REQUESTS timed requests, fewer when SECONDS run out (at least 3). One keep-alive
 connection, as a browser polling the page has. Prints one line per URL:
 
-    LABEL URL requests p50_ms p95_ms max_ms non200 bytes cpu_ms_per_request
+    LABEL URL requests p50_ms p95_ms max_ms non200 notices bytes cpu_ms_per_request
 
-CPU_GROUPS is "name=PID,PID;name=PID": processes whose CPU (user+sys, with their children
-and threads: each PID stands for itself and its direct children, looked up at every URL)
-is charged to the requests, e.g. the stats pool, PostgreSQL and ClickHouse.
+notices: answers that carry the page's "unavailable" notice (`class="notice"`: a store did
+not answer in time, or is down) instead of the panel's data; their latency is the
+timeout's, not the query's.
+
+CPU_GROUPS is "name=PID,PID;name=PID": processes whose CPU (user+sys, with their threads
+and children: each PID stands for itself, its children that exited (cutime/cstime) and
+its live direct children, looked up at every URL) is charged to the requests, e.g. the
+stats pool, PostgreSQL and ClickHouse.
 The session cookie and client address come from BENCH_COOKIE and BENCH_XFF, as for the
 press (the "your session" and "your country" panels use them).
 """
@@ -40,13 +45,17 @@ def children(pid):
     return found
 
 
-def ticks(pids):
+def ticks(pids, roots):
+    """utime+stime of pids, plus the reaped children's (cutime+cstime) of the roots: a
+    PostgreSQL backend that exits between two readings moves from one to the other."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as file:
                 fields = file.read().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])
+            if pid in roots:
+                total += int(fields[13]) + int(fields[14])
         except OSError:
             pass
     return total
@@ -90,25 +99,26 @@ def main():
         except (OSError, http.client.HTTPException):
             connection.close()
             connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
-            return 0, 0
-        return response.status, len(body)
+            return 0, 0, False
+        return response.status, len(body), b'class="notice"' in body
 
+    roots = {root for group in groups.values() for root in group}
     for path in urls:
         get(path)  # untimed
         pids = group_pids(groups)
-        cpu0 = ticks(pids)
-        times, non200, size = [], 0, 0
+        cpu0 = ticks(pids, roots)
+        times, non200, notices, size = [], 0, 0, 0
         deadline = time.monotonic() + seconds
         while len(times) < requests and (time.monotonic() < deadline or len(times) < 3):
             start = time.perf_counter()
-            status, size = get(path)
+            status, size, notice = get(path)
             times.append((time.perf_counter() - start) * 1000)
-            if status != 200:
-                non200 += 1
-        cpu = ticks(pids) - cpu0
+            non200 += status != 200
+            notices += notice
+        cpu = ticks(pids, roots) - cpu0
         times.sort()
         print(f"{label} {path} {len(times)} {percentile(times, 0.5):.2f} {percentile(times, 0.95):.2f} "
-              f"{times[-1]:.2f} {non200} {size} {1000 * cpu / TICKS / len(times):.2f}", flush=True)
+              f"{times[-1]:.2f} {non200} {notices} {size} {1000 * cpu / TICKS / len(times):.2f}", flush=True)
 
 
 if __name__ == "__main__":

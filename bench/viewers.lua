@@ -28,3 +28,25 @@ function request()
     next_index = next_index % #paths + 1
     return wrk.format("GET", path, headers)
 end
+
+-- Answers carrying the "unavailable" notice (a store did not answer in time) instead of
+-- the panel's data, counted per thread and printed at the end as "notices: N".
+notices = 0
+function response(status, headers, body)
+    if body ~= nil and string.find(body, 'class="notice"', 1, true) then
+        notices = notices + 1
+    end
+end
+
+local threads = {}
+function setup(thread)
+    threads[#threads + 1] = thread
+end
+
+function done(summary, latency, requests)
+    local total = 0
+    for _, thread in ipairs(threads) do
+        total = total + (thread:get("notices") or 0)
+    end
+    io.write(string.format("notices: %d\n", total))
+end
