@@ -170,7 +170,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
-                "PressSink", log,
+                "PressSink", "Stats", log,
             ],
             swiftSettings: strict
         ),
