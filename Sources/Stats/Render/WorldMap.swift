@@ -273,35 +273,37 @@ private struct MapFile: Decodable {
     let countries: [Country]
 }
 
-/// A logarithmic colour scale over positive values: counts per country span several orders of
-/// magnitude, and a linear scale would paint every country but the top one the same colour.
-struct LogScale {
-    let lower: Double
-    let upper: Double
+extension WorldMap {
+    /// A logarithmic colour scale over positive values: counts per country span several orders of
+    /// magnitude, and a linear scale would paint every country but the top one the same colour.
+    struct LogScale {
+        let lower: Double
+        let upper: Double
 
-    /// Nil when nothing positive is drawn: there is no scale to show.
-    init?(values: some Sequence<Double>, domain: ClosedRange<Double>?) {
-        if let domain, domain.lowerBound > 0, domain.upperBound.isFinite {
-            lower = domain.lowerBound
-            upper = domain.upperBound
-            return
+        /// Nil when nothing positive is drawn: there is no scale to show.
+        init?(values: some Sequence<Double>, domain: ClosedRange<Double>?) {
+            if let domain, domain.lowerBound > 0, domain.upperBound.isFinite {
+                lower = domain.lowerBound
+                upper = domain.upperBound
+                return
+            }
+            var lower = Double.infinity
+            var upper = 0.0
+            for value in values where value > 0 {
+                lower = min(lower, value)
+                upper = max(upper, value)
+            }
+            guard upper > 0 else { return nil }
+            self.lower = lower
+            self.upper = upper
         }
-        var lower = Double.infinity
-        var upper = 0.0
-        for value in values where value > 0 {
-            lower = min(lower, value)
-            upper = max(upper, value)
-        }
-        guard upper > 0 else { return nil }
-        self.lower = lower
-        self.upper = upper
-    }
 
-    /// Where a value falls on the scale, 0…1 (clamped); nil for a value of 0.
-    func position(of value: Double) -> Double? {
-        guard value > 0 else { return nil }
-        guard upper > lower else { return 1 }
-        let t = (log(value) - log(lower)) / (log(upper) - log(lower))
-        return min(1, max(0, t))
+        /// Where a value falls on the scale, 0…1 (clamped); nil for a value of 0.
+        func position(of value: Double) -> Double? {
+            guard value > 0 else { return nil }
+            guard upper > lower else { return 1 }
+            let t = (log(value) - log(lower)) / (log(upper) - log(lower))
+            return min(1, max(0, t))
+        }
     }
 }
