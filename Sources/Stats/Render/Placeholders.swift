@@ -15,18 +15,8 @@ public enum SVGChart {
     public static func timeline(_ marks: [TimeMark], title: String) -> String { stub(title, marks.map(\.label)) }
     public static func intervals(_ rows: [IntervalDatum], title: String, xLabel: String) -> String { stub(title, rows.map { "\($0.label) \($0.mean)" }) }
 }
-public enum HTML {
-    public static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
-    }
-}
 public enum NumberText {
     public static func count(_ value: Int) -> String { String(value) }
     public static func decimal(_ value: Double, digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
     public static func percent(_ share: Double, digits: Int = 1) -> String { String(format: "%.\(digits)f%%", share * 100) }
-}
-public struct WorldMap: Sendable {
-    public let countryNames: [String: String] = [:]
-    public init(contentsOf url: URL) throws { throw CocoaError(.fileNoSuchFile) }
-    public func svg(values: [String: Double], title: String, unit: String, compact: Bool = false) -> String { SVGChart.stub(title, values.map { "\($0.key) \($0.value)" }) }
 }
