@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(
             name: "DisruptiveTests",
             dependencies: [
-                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", log,
+                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", "Stats", log,
             ],
             swiftSettings: strict
         ),
