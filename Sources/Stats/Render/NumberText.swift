@@ -22,6 +22,8 @@ public enum NumberText {
     /// - Returns: The number as text, or ``missing`` when it is not finite.
     public static func decimal(_ value: Double, digits: Int = 1) -> String {
         guard value.isFinite else { return missing }
+        // Beyond 10^15 digits stop meaning anything (and scaling could overflow to infinity): print 1.8e+308.
+        guard value.magnitude < 1e15 else { return String(format: "%.1e", value) }
         let digits = min(max(digits, 0), 6)
         let scale = pow(10, Double(digits))
         var rounded = (value * scale).rounded() / scale
@@ -49,8 +51,8 @@ public enum NumberText {
     static func compact(_ value: Double) -> String {
         guard value.isFinite else { return missing }
         let magnitude = value.magnitude
-        for (limit, suffix) in [(1e9, "B"), (1e6, "M"), (1e4, "k")] where magnitude >= limit {
-            return decimal(value / limit, digits: 1) + suffix
+        for (limit, unit, suffix) in [(1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")] where magnitude >= limit {
+            return decimal(value / unit, digits: 1) + suffix
         }
         return decimal(value, digits: 2)
     }

@@ -39,13 +39,22 @@ struct SVGCanvas {
         element("title", [], text: text)
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String, width: Double = 1,
-        className: String)
-    {
-        add("line", [
-            ("class", className), ("x1", number(x1)), ("y1", number(y1)), ("x2", number(x2)), ("y2", number(y2)),
-            ("stroke", stroke), ("stroke-width", number(width)),
-        ])
+    mutating func line(
+        _ x1: Double,
+        _ y1: Double,
+        _ x2: Double,
+        _ y2: Double,
+        stroke: String,
+        width: Double = 1,
+        className: String
+    ) {
+        add(
+            "line",
+            [
+                ("class", className), ("x1", number(x1)), ("y1", number(y1)), ("x2", number(x2)), ("y2", number(y2)),
+                ("stroke", stroke), ("stroke-width", number(width)),
+            ]
+        )
     }
 
     mutating func text(
@@ -60,8 +69,10 @@ struct SVGCanvas {
     ) {
         add(
             "text",
-            [("class", className), ("x", number(x)), ("y", number(y)), ("text-anchor", anchor),
-                ("font-size", number(size)), ("fill", fill)] + extra,
+            [
+                ("class", className), ("x", number(x)), ("y", number(y)), ("text-anchor", anchor),
+                ("font-size", number(size)), ("fill", fill),
+            ] + extra,
             text: content
         )
     }
@@ -79,8 +90,15 @@ struct SVGCanvas {
         for tick in ticks {
             if let gridTop { line(tick.x, gridTop, tick.x, y, stroke: Self.grid, className: "chart-grid") }
             line(tick.x, y, tick.x, y + 6, stroke: Self.muted, className: "chart-tick")
-            text(tick.label, x: tick.x, y: y + 26, anchor: "middle", size: Self.smallFontSize, fill: Self.muted,
-                className: "chart-tick-label")
+            text(
+                tick.label,
+                x: tick.x,
+                y: y + 26,
+                anchor: "middle",
+                size: Self.smallFontSize,
+                fill: Self.muted,
+                className: "chart-tick-label"
+            )
         }
         line(left, y, right, y, stroke: Self.muted, width: 1.5, className: "chart-axis")
         if !title.isEmpty {
@@ -100,14 +118,27 @@ struct SVGCanvas {
     ) {
         for tick in ticks {
             line(x, tick.y, right, tick.y, stroke: Self.grid, className: "chart-grid")
-            text(tick.label, x: x - 8, y: tick.y + 6, anchor: "end", size: Self.smallFontSize, fill: Self.muted,
-                className: "chart-tick-label")
+            text(
+                tick.label,
+                x: x - 8,
+                y: tick.y + 6,
+                anchor: "end",
+                size: Self.smallFontSize,
+                fill: Self.muted,
+                className: "chart-tick-label"
+            )
         }
         line(x, top, x, bottom, stroke: Self.muted, width: 1.5, className: "chart-axis")
         if !title.isEmpty {
             let middle = (top + bottom) / 2
-            text(Self.truncated(title, units: 28), x: 20, y: middle, anchor: "middle", className: "chart-axis-title",
-                extra: [("transform", "rotate(-90 20 \(number(middle)))")])
+            text(
+                Self.truncated(title, units: 28),
+                x: 20,
+                y: middle,
+                anchor: "middle",
+                className: "chart-axis-title",
+                extra: [("transform", "rotate(-90 20 \(number(middle)))")]
+            )
         }
     }
 
@@ -135,7 +166,15 @@ struct SVGCanvas {
     /// A chart with nothing to draw yet (the page works on an empty database): its title, and "No data yet".
     static func empty(kind: String, id: String?, title: String) -> String {
         var canvas = SVGCanvas()
-        canvas.text("No data yet", x: width / 2, y: 88, anchor: "middle", size: 28, fill: muted, className: "chart-empty")
+        canvas.text(
+            "No data yet",
+            x: width / 2,
+            y: 88,
+            anchor: "middle",
+            size: 28,
+            fill: muted,
+            className: "chart-empty"
+        )
         return canvas.document(kind: kind, id: id, title: title, description: "No data yet.", height: 140)
     }
 
@@ -144,7 +183,11 @@ struct SVGCanvas {
     /// but other data differ). A given id keeps only the characters valid in an id.
     static func chartID(kind: String, given: String?, title: String, description: String) -> String {
         if let given {
-            let kept = String(given.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_".unicodeScalars.contains($0)) })
+            let kept = String(
+                given.unicodeScalars.filter {
+                    $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_".unicodeScalars.contains($0))
+                }
+            )
             if let first = kept.unicodeScalars.first, first.properties.isAlphabetic { return kept }
             return "chart-" + kept
         }
@@ -197,10 +240,10 @@ struct SVGCanvas {
         }
     }
 
-    /// Text from data placed in a sentence: Unicode bidi isolates keep a right-to-left label from reordering
-    /// the words around it.
-    static func isolated(_ text: String) -> String {
-        "\u{2068}" + text + "\u{2069}"
+    /// A label from data placed in a sentence (a description or tooltip): shortened less than on the chart,
+    /// and between Unicode bidi isolates so a right-to-left label cannot reorder the words around it.
+    static func spoken(_ label: String) -> String {
+        "\u{2068}" + truncated(label, units: 80) + "\u{2069}"
     }
 
     /// The pixel width `text` needs at `size`, estimated from its display width.

@@ -41,24 +41,39 @@ public enum SVGChart {
         var canvas = SVGCanvas()
         canvas.bottomAxis(
             ticks: ticks.values.map { (scale($0), NumberText.compact($0)) },
-            y: axisY, left: left, right: right, gridTop: top, title: unit)
+            y: axisY,
+            left: left,
+            right: right,
+            gridTop: top,
+            title: unit
+        )
         for (index, datum) in shown.enumerated() {
             let y = top + Double(index) * row
             let end = scale(max(finiteOrZero(datum.value), 0))
             let value = NumberText.decimal(datum.value)
-            canvas.text(SVGCanvas.truncated(datum.label, units: 20), x: left - 10, y: y + row / 2 + 6, anchor: "end",
-                className: "chart-label")
+            canvas.text(
+                SVGCanvas.truncated(datum.label, units: 20),
+                x: left - 10,
+                y: y + row / 2 + 6,
+                anchor: "end",
+                className: "chart-label"
+            )
             canvas.add(
                 "rect",
-                [("class", "chart-bar"), ("x", number(left)), ("y", number(y + 7)), ("width", number(end - left)),
-                    ("height", number(row - 14)), ("fill", SVGCanvas.accent)],
-                children: SVGCanvas.tooltip("\(datum.label): \(value) \(unit)"))
+                [
+                    ("class", "chart-bar"), ("x", number(left)), ("y", number(y + 7)), ("width", number(end - left)),
+                    ("height", number(row - 14)), ("fill", SVGCanvas.accent),
+                ],
+                children: SVGCanvas.tooltip("\(SVGCanvas.spoken(datum.label)): \(value) \(unit)")
+            )
             canvas.text(value, x: end + 8, y: y + row / 2 + 6, className: "chart-value")
         }
         let description =
             "Horizontal bar chart of \(unit), \(shown.count) bars: "
-            + describe(shown.map { "\(SVGCanvas.isolated($0.label)) \(NumberText.decimal($0.value))" },
-                total: data.count)
+            + describe(
+                shown.map { "\(SVGCanvas.spoken($0.label)) \(NumberText.decimal($0.value))" },
+                total: data.count
+            )
         return canvas.document(kind: "bars", id: id, title: title, description: description, height: axisY + 64)
     }
 
@@ -85,7 +100,12 @@ public enum SVGChart {
         var canvas = SVGCanvas()
         canvas.leftAxis(
             ticks: ticks.values.map { (scale($0), NumberText.compact($0)) },
-            x: frame.left, right: frame.right, top: frame.top, bottom: frame.bottom, title: yLabel)
+            x: frame.left,
+            right: frame.right,
+            top: frame.top,
+            bottom: frame.bottom,
+            title: yLabel
+        )
         let slot = (frame.right - frame.left) / Double(data.count)
         let width = min(slot * 0.8, 80)
         let labels = data.map { SVGCanvas.truncated($0.label, units: 12) }
@@ -96,22 +116,45 @@ public enum SVGChart {
             let y = scale(max(finiteOrZero(datum.value), 0))
             canvas.add(
                 "rect",
-                [("class", "chart-bar"), ("x", number(center - width / 2)), ("y", number(y)),
-                    ("width", number(width)), ("height", number(frame.bottom - y)), ("fill", SVGCanvas.accent)],
-                children: SVGCanvas.tooltip("\(datum.label): \(NumberText.decimal(datum.value))"))
+                [
+                    ("class", "chart-bar"), ("x", number(center - width / 2)), ("y", number(y)),
+                    ("width", number(width)), ("height", number(frame.bottom - y)), ("fill", SVGCanvas.accent),
+                ],
+                children: SVGCanvas.tooltip("\(SVGCanvas.spoken(datum.label)): \(NumberText.decimal(datum.value))")
+            )
             if index % every == 0 {
-                canvas.text(labels[index], x: center, y: frame.bottom + 26, anchor: "middle",
-                    size: SVGCanvas.smallFontSize, className: "chart-label")
+                canvas.text(
+                    labels[index],
+                    x: center,
+                    y: frame.bottom + 26,
+                    anchor: "middle",
+                    size: SVGCanvas.smallFontSize,
+                    className: "chart-label"
+                )
             }
         }
-        canvas.line(frame.left, frame.bottom, frame.right, frame.bottom, stroke: SVGCanvas.muted, width: 1.5,
-            className: "chart-axis")
-        canvas.text(xLabel, x: (frame.left + frame.right) / 2, y: frame.bottom + 52, anchor: "middle",
-            className: "chart-axis-title")
+        canvas.line(
+            frame.left,
+            frame.bottom,
+            frame.right,
+            frame.bottom,
+            stroke: SVGCanvas.muted,
+            width: 1.5,
+            className: "chart-axis"
+        )
+        canvas.text(
+            xLabel,
+            x: (frame.left + frame.right) / 2,
+            y: frame.bottom + 52,
+            anchor: "middle",
+            className: "chart-axis-title"
+        )
         let description =
             "Column chart of \(yLabel) by \(xLabel), \(data.count) columns: "
-            + describe(data.map { "\(SVGCanvas.isolated($0.label)) \(NumberText.decimal($0.value))" },
-                total: data.count)
+            + describe(
+                data.map { "\(SVGCanvas.spoken($0.label)) \(NumberText.decimal($0.value))" },
+                total: data.count
+            )
         return canvas.document(kind: "columns", id: id, title: title, description: description, height: frame.height)
     }
 
@@ -134,27 +177,47 @@ public enum SVGChart {
         let (start, end) = paddedSpan(first.time, last.time)
         let time = TimeAxis(from: start, to: end)
         let xScale = LinearScale(
-            domain: (start.timeIntervalSince1970, end.timeIntervalSince1970), range: (frame.left, frame.right))
+            domain: (start.timeIntervalSince1970, end.timeIntervalSince1970),
+            range: (frame.left, frame.right)
+        )
         let ticks = NiceTicks(lower: min(0, points.map(\.value).min() ?? 0), upper: points.map(\.value).max() ?? 0)
         let yScale = LinearScale(domain: (ticks.lower, ticks.upper), range: (frame.bottom, frame.top))
         var canvas = SVGCanvas()
         canvas.leftAxis(
             ticks: ticks.values.map { (yScale($0), NumberText.compact($0)) },
-            x: frame.left, right: frame.right, top: frame.top, bottom: frame.bottom, title: yLabel)
+            x: frame.left,
+            right: frame.right,
+            top: frame.top,
+            bottom: frame.bottom,
+            title: yLabel
+        )
         canvas.bottomAxis(
             ticks: time.ticks.map { (xScale($0.timeIntervalSince1970), time.label($0)) },
-            y: frame.bottom, left: frame.left, right: frame.right, gridTop: nil, title: "Time (UTC)")
+            y: frame.bottom,
+            left: frame.left,
+            right: frame.right,
+            gridTop: nil,
+            title: "Time (UTC)"
+        )
         let coordinates = points.map { (x: xScale($0.time.timeIntervalSince1970), y: yScale($0.value)) }
-        let path = coordinates.enumerated().map { "\($0.offset == 0 ? "M" : "L")\(number($0.element.x)) \(number($0.element.y))" }
-        canvas.add("path", [
-            ("class", "chart-line"), ("d", path.joined(separator: " ")), ("fill", "none"),
-            ("stroke", SVGCanvas.accent), ("stroke-width", "3"), ("stroke-linejoin", "round"),
-        ])
+        let path = coordinates.enumerated().map {
+            "\($0.offset == 0 ? "M" : "L")\(number($0.element.x)) \(number($0.element.y))"
+        }
+        canvas.add(
+            "path",
+            [
+                ("class", "chart-line"), ("d", path.joined(separator: " ")), ("fill", "none"),
+                ("stroke", SVGCanvas.accent), ("stroke-width", "3"), ("stroke-linejoin", "round"),
+            ]
+        )
         if points.count == 1, let only = coordinates.first {
-            canvas.add("circle", [
-                ("class", "chart-point"), ("cx", number(only.x)), ("cy", number(only.y)), ("r", "5"),
-                ("fill", SVGCanvas.accent),
-            ])
+            canvas.add(
+                "circle",
+                [
+                    ("class", "chart-point"), ("cx", number(only.x)), ("cy", number(only.y)), ("r", "5"),
+                    ("fill", SVGCanvas.accent),
+                ]
+            )
         }
         let peak = points.max { $0.value < $1.value } ?? first
         let description =
@@ -192,23 +255,38 @@ public enum SVGChart {
         var canvas = SVGCanvas()
         canvas.leftAxis(
             ticks: yTicks.values.map { (yScale($0), NumberText.percent($0)) },
-            x: frame.left, right: frame.right, top: frame.top, bottom: frame.bottom, title: yLabel)
+            x: frame.left,
+            right: frame.right,
+            top: frame.top,
+            bottom: frame.bottom,
+            title: yLabel
+        )
         canvas.bottomAxis(
             ticks: xTicks.values.map { (xScale($0), NumberText.compact($0)) },
-            y: frame.bottom, left: frame.left, right: frame.right, gridTop: nil, title: xLabel)
+            y: frame.bottom,
+            left: frame.left,
+            right: frame.right,
+            gridTop: nil,
+            title: xLabel
+        )
         // A step curve: the share holds until the next x, then drops (or rises) straight to its new value.
         var path = "M\(number(xScale(first.x))) \(number(yScale(first.y)))"
         for point in points.dropFirst() {
             path += " H\(number(xScale(point.x))) V\(number(yScale(point.y)))"
         }
-        canvas.add("path", [
-            ("class", "chart-line chart-step"), ("d", path), ("fill", "none"), ("stroke", SVGCanvas.accent),
-            ("stroke-width", "3"),
-        ])
+        canvas.add(
+            "path",
+            [
+                ("class", "chart-line chart-step"), ("d", path), ("fill", "none"), ("stroke", SVGCanvas.accent),
+                ("stroke-width", "3"),
+            ]
+        )
         let description =
             "Step chart of the share against \(xLabel), \(points.count) points: "
-            + describe(points.map { "\(NumberText.decimal($0.x)) \(NumberText.percent(min(max($0.y, 0), 1)))" },
-                total: points.count)
+            + describe(
+                points.map { "\(NumberText.decimal($0.x)) \(NumberText.percent(min(max($0.y, 0), 1)))" },
+                total: points.count
+            )
         return canvas.document(kind: "survival", id: id, title: title, description: description, height: frame.height)
     }
 
@@ -258,34 +336,57 @@ public enum SVGChart {
         var canvas = SVGCanvas()
         canvas.bottomAxis(
             ticks: time.ticks.map { (scale($0.timeIntervalSince1970), time.label($0)) },
-            y: axisY, left: left, right: right, gridTop: nil, title: "Time (UTC)")
+            y: axisY,
+            left: left,
+            right: right,
+            gridTop: nil,
+            title: "Time (UTC)"
+        )
         for item in placed {
-            var children = SVGCanvas.tooltip("\(item.mark.label): \(TimeAxis.full(item.mark.time))")
+            var children = SVGCanvas.tooltip("\(SVGCanvas.spoken(item.mark.label)): \(TimeAxis.full(item.mark.time))")
             if let row = item.lane {
                 let baseline = axisY - 12 - Double(row) * lane
-                children += SVGCanvas.element("line", [
-                    ("x1", number(item.x)), ("y1", number(axisY)), ("x2", number(item.x)), ("y2", number(baseline - 12)),
-                    ("stroke", SVGCanvas.grid), ("stroke-width", "1"), ("class", "chart-leader"),
-                ])
-                children += SVGCanvas.element("text", [
-                    ("class", "chart-label"), ("x", number(item.x + (item.anchor == "end" ? -4 : 4))),
-                    ("y", number(baseline)), ("text-anchor", item.anchor), ("font-size", number(size)),
-                ], text: item.text)
+                children += SVGCanvas.element(
+                    "line",
+                    [
+                        ("x1", number(item.x)), ("y1", number(axisY)), ("x2", number(item.x)),
+                        ("y2", number(baseline - 12)),
+                        ("stroke", SVGCanvas.grid), ("stroke-width", "1"), ("class", "chart-leader"),
+                    ]
+                )
+                children += SVGCanvas.element(
+                    "text",
+                    [
+                        ("class", "chart-label"), ("x", number(item.x + (item.anchor == "end" ? -4 : 4))),
+                        ("y", number(baseline)), ("text-anchor", item.anchor), ("font-size", number(size)),
+                    ],
+                    text: item.text
+                )
             }
-            children += SVGCanvas.element("circle", [
-                ("class", "chart-mark"), ("cx", number(item.x)), ("cy", number(axisY)), ("r", "5"),
-                ("fill", SVGCanvas.highlight),
-            ])
+            children += SVGCanvas.element(
+                "circle",
+                [
+                    ("class", "chart-mark"), ("cx", number(item.x)), ("cy", number(axisY)), ("r", "5"),
+                    ("fill", SVGCanvas.highlight),
+                ]
+            )
             canvas.add("g", [("class", "chart-event")], children: children)
         }
         let unlabelled = placed.filter { $0.lane == nil }.count
         if unlabelled > 0 {
-            canvas.text("\(NumberText.count(unlabelled)) more not labelled (hover the dots)", x: right,
-                y: axisY + 52, anchor: "end", size: size, fill: SVGCanvas.muted, className: "chart-note")
+            canvas.text(
+                "\(NumberText.count(unlabelled)) more not labelled (hover the dots)",
+                x: right,
+                y: axisY + 52,
+                anchor: "end",
+                size: size,
+                fill: SVGCanvas.muted,
+                className: "chart-note"
+            )
         }
         let description =
             "Timeline of \(marks.count) events from \(TimeAxis.full(first.time)) to \(TimeAxis.full(last.time)): "
-            + describe(marks.map { "\(SVGCanvas.isolated($0.label)) \(TimeAxis.full($0.time))" }, total: marks.count)
+            + describe(marks.map { "\(SVGCanvas.spoken($0.label)) \(TimeAxis.full($0.time))" }, total: marks.count)
         return canvas.document(kind: "timeline", id: id, title: title, description: description, height: axisY + 64)
     }
 
@@ -326,38 +427,61 @@ public enum SVGChart {
         var canvas = SVGCanvas()
         canvas.bottomAxis(
             ticks: ticks.values.map { (scale($0), NumberText.compact($0)) },
-            y: axisY, left: left, right: right, gridTop: top, title: xLabel)
+            y: axisY,
+            left: left,
+            right: right,
+            gridTop: top,
+            title: xLabel
+        )
         for (index, (datum, span)) in zip(rows, spans).enumerated() {
             let y = top + (Double(index) + 0.5) * row
-            canvas.text(SVGCanvas.truncated(datum.label, units: 17), x: left - 10, y: y + 6, anchor: "end",
-                className: "chart-label")
-            canvas.text("\(NumberText.decimal(datum.mean)) (n = \(NumberText.count(datum.count)))", x: right + 12,
-                y: y + 6, className: "chart-value")
+            canvas.text(
+                SVGCanvas.truncated(datum.label, units: 17),
+                x: left - 10,
+                y: y + 6,
+                anchor: "end",
+                className: "chart-label"
+            )
+            canvas.text(
+                "\(NumberText.decimal(datum.mean)) (n = \(NumberText.count(datum.count)))",
+                x: right + 12,
+                y: y + 6,
+                className: "chart-value"
+            )
             guard let span else { continue }
             let (low, mean, high) = (scale(span.low), scale(span.mean), scale(span.high))
             var children = SVGCanvas.tooltip(
-                "\(datum.label): \(NumberText.decimal(span.mean, digits: 2)) "
-                    + "(\(NumberText.decimal(span.low, digits: 2)) to \(NumberText.decimal(span.high, digits: 2)))")
+                "\(SVGCanvas.spoken(datum.label)): \(NumberText.decimal(span.mean, digits: 2)) "
+                    + "(\(NumberText.decimal(span.low, digits: 2)) to \(NumberText.decimal(span.high, digits: 2)))"
+            )
             for (x1, y1, x2, y2) in [(low, y, high, y), (low, y - 8, low, y + 8), (high, y - 8, high, y + 8)] {
-                children += SVGCanvas.element("line", [
-                    ("x1", number(x1)), ("y1", number(y1)), ("x2", number(x2)), ("y2", number(y2)),
-                    ("stroke", SVGCanvas.ink), ("stroke-width", "2.5"),
-                ])
+                children += SVGCanvas.element(
+                    "line",
+                    [
+                        ("x1", number(x1)), ("y1", number(y1)), ("x2", number(x2)), ("y2", number(y2)),
+                        ("stroke", SVGCanvas.ink), ("stroke-width", "2.5"),
+                    ]
+                )
             }
-            children += SVGCanvas.element("circle", [
-                ("class", "chart-mean"), ("cx", number(mean)), ("cy", number(y)), ("r", "7"),
-                ("fill", SVGCanvas.accent),
-            ])
+            children += SVGCanvas.element(
+                "circle",
+                [
+                    ("class", "chart-mean"), ("cx", number(mean)), ("cy", number(y)), ("r", "7"),
+                    ("fill", SVGCanvas.accent),
+                ]
+            )
             canvas.add("g", [("class", "chart-interval")], children: children)
         }
         let description =
             "Means with intervals of \(xLabel), \(rows.count) rows: "
             + describe(
                 rows.map {
-                    "\(SVGCanvas.isolated($0.label)) \(NumberText.decimal($0.mean, digits: 2)) "
+                    "\(SVGCanvas.spoken($0.label)) \(NumberText.decimal($0.mean, digits: 2)) "
                         + "(\(NumberText.decimal($0.low, digits: 2)) to \(NumberText.decimal($0.high, digits: 2)), "
                         + "n = \(NumberText.count($0.count)))"
-                }, total: rows.count)
+                },
+                total: rows.count
+            )
         return canvas.document(kind: "intervals", id: id, title: title, description: description, height: axisY + 64)
     }
 

@@ -32,7 +32,9 @@ struct TimeAxis {
         self.step = step
         // Multiples of the step since the epoch: whole minutes, hours and UTC midnights.
         var ticks: [Date] = []
-        var tick = (start / step).rounded(.up) * step
+        // Weeks start on Monday (the epoch was a Thursday): shift their multiples by four days.
+        let offset = step == 604_800 || step == 1_209_600 ? 4 * Self.day : 0
+        var tick = ((start - offset) / step).rounded(.up) * step + offset
         while tick <= end, ticks.count <= maxTicks {
             ticks.append(Date(timeIntervalSince1970: tick))
             tick += step
