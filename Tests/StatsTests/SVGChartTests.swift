@@ -150,7 +150,7 @@ struct SVGChartTests {
         )
         let parsed = try parseSVG(svg)
         let widths = parsed.all("rect", class: "chart-bar").compactMap { $0.number("width") }
-        #expect(widths.count == 4)
+        try #require(widths.count == 4)
         for (width, value) in zip(widths, Self.normal.values) {
             #expect(abs(width / widths[0] - value / 40) < 0.01, "\(widths)")
         }
@@ -163,7 +163,7 @@ struct SVGChartTests {
         let data = (0..<24).map { ChartDatum(label: String($0), value: Double($0 * 10)) }
         let parsed = try parseSVG(SVGChart.columns(data, title: "By local hour", xLabel: "Hour", yLabel: "Presses"))
         let columns = parsed.all("rect", class: "chart-bar")
-        #expect(columns.count == 24)
+        try #require(columns.count == 24)
         #expect(parsed.all("text", class: "chart-label").map(\.text) == (0..<24).map { String($0) })
         let heights = columns.compactMap { $0.number("height") }
         #expect(heights[0] == 0)
@@ -302,7 +302,7 @@ struct SVGChartTests {
         let whiskers = parsed.all("line").filter {
             $0.attributes["y1"] == $0.attributes["y2"] && $0.attributes["class"] == nil
         }
-        #expect(whiskers.count == 2)
+        try #require(whiskers.count == 2)
         for (whisker, mean) in zip(whiskers, means) {
             let (x1, x2) = (whisker.number("x1") ?? 0, whisker.number("x2") ?? 0)
             #expect(x1 < mean && mean < x2)
