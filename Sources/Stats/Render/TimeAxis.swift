@@ -9,6 +9,15 @@ struct TimeAxis {
     let step: Double
     private let first: Date
     private let last: Date
+    /// One formatter per axis, not one per label: a timeline formats a date for each of its marks.
+    private let formatter: DateFormatter = {
+        let formatter = DateFormatter()
+        // en_US_POSIX and UTC, so neither the server's locale nor its zone changes the page.
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.calendar = Calendar(identifier: .gregorian)
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        return formatter
+    }()
 
     /// Spacings a reader expects, in seconds: 1 s … 30 s, 1 min … 30 min, 1 h … 12 h, 1 d, 2 d, 1 week, 2 weeks,
     /// about a month, a quarter, half a year, a year.
@@ -56,21 +65,15 @@ struct TimeAxis {
         } else {
             format = last.timeIntervalSince(first) > 180 * Self.day ? "yyyy-MM-dd" : "MMM d"
         }
-        return Self.format(date, format)
+        return self.format(date, format)
     }
 
     /// A full timestamp for descriptions and tooltips: "2026-11-27 14:03 UTC".
-    static func full(_ date: Date) -> String {
+    func full(_ date: Date) -> String {
         format(date, "yyyy-MM-dd HH:mm") + " UTC"
     }
 
-    /// Formats with a fixed pattern in UTC; en_US_POSIX so neither the server's locale nor its calendar
-    /// changes the page.
-    private static func format(_ date: Date, _ pattern: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.calendar = Calendar(identifier: .gregorian)
-        formatter.timeZone = TimeZone(identifier: "UTC")
+    private func format(_ date: Date, _ pattern: String) -> String {
         formatter.dateFormat = pattern
         return formatter.string(from: date)
     }
