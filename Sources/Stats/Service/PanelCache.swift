@@ -142,6 +142,13 @@ public final class PanelCache: @unchecked Sendable {
         entries[key] = entry
     }
 
+    /// Entries held now.
+    var count: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries.count
+    }
+
     /// Drops the least recently used half of the entries that are not loading. Must hold the lock.
     private func evict() {
         let idle = entries.filter { !$0.value.loading }.sorted { $0.value.lastUsed < $1.value.lastUsed }
