@@ -151,8 +151,8 @@ import Testing
     }
 
     @Test func fakeDataIsExcludedUnlessAsked() {
-        #expect(AnalyticsQueries.events(includeFake: false).contains("is_fake = 0"))
-        #expect(!AnalyticsQueries.events(includeFake: true).contains("is_fake"))
+        #expect(AnalyticsQueries.events(includeFake: false).contains("cohort IS NOT NULL"))
+        #expect(!AnalyticsQueries.events(includeFake: true).contains("cohort"))
     }
 
     @Test func sessionDistributionFromBucketRows() throws {
