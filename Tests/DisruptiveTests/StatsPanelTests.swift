@@ -28,7 +28,11 @@ struct StatsPanelTests {
         let url = try #require(URL(string: try database.stack.env.require("CLICKHOUSE_URL")))
         analytics = AnalyticsQueries(client: Stats.ClickHouseClient(url: url, timeout: .seconds(20)))
         points = PointQueries(
-            pool: PostgresPool(dsn: try database.stack.env.require("PG_DSN"), timeout: .seconds(20), logger: .init(label: "test"))
+            pool: PostgresPool(
+                dsn: try database.stack.env.require("PG_DSN"),
+                timeout: .seconds(20),
+                logger: .init(label: "test")
+            )
         )
     }
 
@@ -75,10 +79,32 @@ struct StatsPanelTests {
     /// The known sessions; `now` places S6 in the last hour; cohorts `c`, `c + 1`, `c + 2`.
     static func known(now: Int64, cohort c: Int32) -> Known {
         var known = Known()
-        known.session("S1", country: japan, subdivision: "Tokyo", city: "Tokyo", cohort: c, at: base, presses: [1, 11, 71])
+        known.session(
+            "S1",
+            country: japan,
+            subdivision: "Tokyo",
+            city: "Tokyo",
+            cohort: c,
+            at: base,
+            presses: [1, 11, 71]
+        )
         known.session("S2", country: japan, cohort: c, at: base, presses: [1, 101, 201, 301, 401])
-        known.session("S3", country: argentina, subdivision: "Buenos Aires", cohort: c + 1, at: base + 1000 * second, presses: [1])
-        known.session("S4", country: argentina, subdivision: "Buenos Aires", cohort: c + 1, at: base + 1000 * second, presses: [1, 6])
+        known.session(
+            "S3",
+            country: argentina,
+            subdivision: "Buenos Aires",
+            cohort: c + 1,
+            at: base + 1000 * second,
+            presses: [1]
+        )
+        known.session(
+            "S4",
+            country: argentina,
+            subdivision: "Buenos Aires",
+            cohort: c + 1,
+            at: base + 1000 * second,
+            presses: [1, 6]
+        )
         known.session("S5", country: (code: "", name: ""), cohort: c + 1, at: base + 2000 * second, presses: [1])
         known.session("S6", country: japan, city: "Osaka", cohort: c + 2, at: now - 600 * second, presses: [0, 30])
         // Fake data: left out unless asked for.
@@ -98,14 +124,18 @@ struct StatsPanelTests {
 
     func snapshot() throws -> Snapshot {
         Snapshot(
-            countries: Dictionary(uniqueKeysWithValues: try analytics.countries(includeFake: false).map { ($0.code, $0.presses) }),
+            countries: Dictionary(
+                uniqueKeysWithValues: try analytics.countries(includeFake: false).map { ($0.code, $0.presses) }
+            ),
             countriesWithFake: Dictionary(
                 uniqueKeysWithValues: try analytics.countries(includeFake: true).map { ($0.code, $0.presses) }
             ),
             hours: try analytics.localHours(includeFake: false),
             sessions: try analytics.sessions(includeFake: false),
             lookup: try analytics.lookupPrecision(includeFake: false),
-            byCountry: Dictionary(uniqueKeysWithValues: try analytics.byCountry(includeFake: false, limit: 10_000).map { ($0.code, $0) }),
+            byCountry: Dictionary(
+                uniqueKeysWithValues: try analytics.byCountry(includeFake: false, limit: 10_000).map { ($0.code, $0) }
+            ),
             boredom: try analytics.boredom(includeFake: false)
         )
     }
@@ -193,12 +223,17 @@ struct StatsPanelTests {
 
         // Sessions still pressing: six more sessions pressed.
         #expect(after.boredom.pressingSessions - before.boredom.pressingSessions == 6)
-        #expect(after.boredom.series.reduce(0) { $0 + $1.presses } - before.boredom.series.reduce(0) { $0 + $1.presses } == 14)
+        #expect(
+            after.boredom.series.reduce(0) { $0 + $1.presses } - before.boredom.series.reduce(0) { $0 + $1.presses }
+                == 14
+        )
 
         // Cohorts: exact, they are the test's own.
-        let cohorts = Dictionary(uniqueKeysWithValues: try analytics.cohorts(includeFake: false).compactMap { row in
-            row.cohort.map { ($0, row) }
-        })
+        let cohorts = Dictionary(
+            uniqueKeysWithValues: try analytics.cohorts(includeFake: false).compactMap { row in
+                row.cohort.map { ($0, row) }
+            }
+        )
         let first = try #require(cohorts[Int(c)])
         #expect(first.sessions == 2 && first.mean == 4)
         let interval = try #require(first.interval)
@@ -276,12 +311,25 @@ struct StatsPanelTests {
             // A session the cache has never seen: its panel must ask PostgreSQL.
             let fresh = stack.codec.seal(
                 Session(
-                    id: UUID(), cohort: 1, countryName: "United Kingdom", countryCode: "GB", subdivisionName: "",
-                    subdivisionCode: "", cityName: "", startedAt: stack.nowSeconds, lastSeenAt: stack.nowSeconds, presses: 1
+                    id: UUID(),
+                    cohort: 1,
+                    countryName: "United Kingdom",
+                    countryCode: "GB",
+                    subdivisionName: "",
+                    subdivisionCode: "",
+                    cityName: "",
+                    startedAt: stack.nowSeconds,
+                    lastSeenAt: stack.nowSeconds,
+                    presses: 1
                 )
             )
             let started = ContinuousClock.now
-            let answer = try await HTTP.send("GET", stack.app + "/stats", headers: ["Cookie": "button_session=\(fresh)"], timeout: 10)
+            let answer = try await HTTP.send(
+                "GET",
+                stack.app + "/stats",
+                headers: ["Cookie": "button_session=\(fresh)"],
+                timeout: 10
+            )
             let elapsed = started.duration(to: .now)
             #expect(answer.status == 200)
             #expect(elapsed < .seconds(4), "\(elapsed)")
@@ -319,7 +367,13 @@ struct StatsPanelTests {
         #expect(!recovered.contains("class=\"notice\""), "\(recovered)")
 
         // A hung ClickHouse: it accepts connections and never answers.
-        let pid = try #require(pid_t(try String(contentsOfFile: "\(stack.runDir)/pids/clickhouse.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let pid = try #require(
+            pid_t(
+                try String(contentsOfFile: "\(stack.runDir)/pids/clickhouse.pid", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+            )
+        )
         #expect(kill(pid, SIGSTOP) == 0)
         do {
             try await Task.sleep(for: .seconds(11))

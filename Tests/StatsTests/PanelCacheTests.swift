@@ -7,7 +7,9 @@ import Testing
 @Suite struct PanelCacheTests {
     let clock = ContinuousClock()
 
-    func deadline(_ milliseconds: Int) -> ContinuousClock.Instant { clock.now.advanced(by: .milliseconds(milliseconds)) }
+    func deadline(_ milliseconds: Int) -> ContinuousClock.Instant {
+        clock.now.advanced(by: .milliseconds(milliseconds))
+    }
 
     @Test func aResultIsReusedForItsLifetime() {
         let cache = PanelCache(lifetime: .seconds(30))

@@ -158,7 +158,10 @@ import Testing
     @Test func sessionDistributionFromBucketRows() throws {
         // (presses bucket, length bucket, sessions, presses, seconds)
         let queries = AnalyticsQueries { _ in
-            [["1", "0", "10", "10", "0"], ["3", "4", "2", "7", "170"], ["4", "6", "1", "5", "400"], ["0", "0", "3", "0", "0"]]
+            [
+                ["1", "0", "10", "10", "0"], ["3", "4", "2", "7", "170"], ["4", "6", "1", "5", "400"],
+                ["0", "0", "3", "0", "0"],
+            ]
         }
         let distribution = try queries.sessions(includeFake: false)
         #expect(distribution.sessions == 16)
