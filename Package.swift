@@ -170,14 +170,14 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
-                "PressSink", log,
+                "PressSink", "Stats", log,
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "DisruptiveTests",
             dependencies: [
-                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", log,
+                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", "Stats", log,
             ],
             swiftSettings: strict
         ),

@@ -69,6 +69,10 @@ public enum PanelKind: String, CaseIterable, Sendable {
         switch self {
         case .stream: 2
         case .session, .health, .yourCountry: 3
+        // The maps are the heaviest sections (about 100 KB each) and change slowly.
+        case .map: 10
+        case .spread: 30
+        case .boredom: 15
         default: 5
         }
     }

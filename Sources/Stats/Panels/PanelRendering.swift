@@ -154,6 +154,8 @@ enum PanelRendering {
             html += "<p>…and \(spread.firstPresses.count - 40) more countries after these.</p>"
         }
         if let map {
+            // One scale for the four maps, so a colour means the same count in each.
+            let largest = spread.cumulative.last?.values.max() ?? 1
             html += "<div class=\"multiples\">"
             for (index, moment) in spread.moments.enumerated() where spread.cumulative.indices.contains(index) {
                 html += "<figure>"
@@ -161,7 +163,8 @@ enum PanelRendering {
                     values: spread.cumulative[index],
                     title: "Presses up to \(time(date(micros: moment)))",
                     unit: "presses",
-                    compact: true
+                    compact: true,
+                    domain: 1...max(1, largest)
                 )
                 html += "<figcaption>\(HTML.escape(time(date(micros: moment))))</figcaption></figure>"
             }

@@ -12,7 +12,7 @@ enum StatsPage {
             ? "<a href=\"/stats\">Hide fake data</a> (now included: sessions without a cohort)"
             : "<a href=\"/stats?fake=1\">Include fake data</a> (now excluded: sessions without a cohort)"
         return """
-            <!doctype html>
+            <!DOCTYPE html>
             <html lang="en">
             <head>
             <meta charset="utf-8" />
@@ -53,7 +53,7 @@ enum StatsPage {
     /// A refused request's page; `message` is ours, never the client's input.
     static func refusal(_ message: String) -> String {
         """
-        <!doctype html>
+        <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8" /><title>The Button: statistics</title>
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" /><link rel="stylesheet" href="/style.css" /></head>
         <body><main><p>\(HTML.escape(message))</p><p><a href="/stats">The statistics</a></p></main></body></html>

@@ -1,0 +1,82 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// One element of a parsed SVG, with the text directly inside it.
+struct ParsedElement {
+    let name: String
+    let attributes: [String: String]
+    var text = ""
+
+    func number(_ attribute: String) -> Double? {
+        attributes[attribute].flatMap(Double.init)
+    }
+}
+
+/// An SVG parsed by Foundation's XMLParser (libxml2): parsing fails on anything that is not well-formed XML,
+/// which is what a hostile label breaking out of its text or attribute would cause.
+struct ParsedSVG {
+    var elements: [ParsedElement] = []
+
+    var root: ParsedElement? { elements.first }
+
+    func all(_ name: String, class className: String? = nil) -> [ParsedElement] {
+        elements.filter { element in
+            element.name == name
+                && (className.map { (element.attributes["class"] ?? "").split(separator: " ").contains(Substring($0)) }
+                    ?? true)
+        }
+    }
+
+    /// Every text, in document order.
+    var texts: [String] { elements.map(\.text).filter { !$0.isEmpty } }
+}
+
+struct SVGParseError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Parses `svg`; throws when it is not well-formed.
+func parseSVG(_ svg: String) throws -> ParsedSVG {
+    let collector = Collector()
+    let parser = XMLParser(data: Data(svg.utf8))
+    parser.delegate = collector
+    guard parser.parse() else {
+        throw SVGParseError(
+            description: "not well-formed: \(String(describing: parser.parserError)) in \(svg.prefix(400))"
+        )
+    }
+    return ParsedSVG(elements: collector.elements)
+}
+
+private final class Collector: NSObject, XMLParserDelegate {
+    var elements: [ParsedElement] = []
+    private var open: [Int] = []
+
+    func parser(
+        _ parser: XMLParser,
+        didStartElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?,
+        attributes attributeDict: [String: String] = [:]
+    ) {
+        open.append(elements.count)
+        elements.append(ParsedElement(name: elementName, attributes: attributeDict))
+    }
+
+    func parser(
+        _ parser: XMLParser,
+        didEndElement elementName: String,
+        namespaceURI: String?,
+        qualifiedName qName: String?
+    ) {
+        open.removeLast()
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if let index = open.last { elements[index].text += string }
+    }
+}
