@@ -152,6 +152,11 @@ extension BrowserTests {
 
                     let png = try await browser.screenshot()
                     try save(png, "stats-page.png", width: 1600, height: 1200)
+                    // Every panel, for a person to look at; not checked beyond being a PNG.
+                    let full = try await browser.fullPageScreenshot()
+                    #expect(full.starts(with: [0x89, 0x50, 0x4E, 0x47]), "the full-page screenshot is a PNG")
+                    try full.write(to: URL(fileURLWithPath: "\(stack.runDir)/artifacts/stats-page-full.png"))
+                    print("stats page, whole: \(stack.runDir)/artifacts/stats-page-full.png (\(full.count) bytes)")
                 }
             }
         }

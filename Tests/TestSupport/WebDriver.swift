@@ -423,6 +423,30 @@ public struct WebDriverSession: Sendable {
         return png
     }
 
+    /// A PNG of the whole page, below the fold too, at the viewport's width: Chromium's
+    /// DevTools command (chromedriver's `goog/cdp/execute`), as W3C screenshots stop at the
+    /// viewport.
+    public func fullPageScreenshot() async throws -> Data {
+        let metrics = try await command("POST", "/goog/cdp/execute", ["cmd": "Page.getLayoutMetrics", "params": [:]])
+        let size = (metrics as? [String: Any])?["cssContentSize"] as? [String: Any]
+        guard let width = size?["width"] as? Double, let height = size?["height"] as? Double else {
+            throw WebDriverError(message: "no page size in \(String(describing: metrics))")
+        }
+        let clip: [String: Any] = ["x": 0, "y": 0, "width": width, "height": height, "scale": 1]
+        let shot = try await command(
+            "POST",
+            "/goog/cdp/execute",
+            [
+                "cmd": "Page.captureScreenshot",
+                "params": ["format": "png", "captureBeyondViewport": true, "clip": clip],
+            ]
+        )
+        guard let text = (shot as? [String: Any])?["data"] as? String, let png = Data(base64Encoded: text) else {
+            throw WebDriverError(message: "the full-page screenshot is not base64")
+        }
+        return png
+    }
+
     /// Ends the session; the driver quits its browser.
     public func delete() async throws {
         try await command("DELETE", "")
