@@ -177,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "DisruptiveTests",
             dependencies: [
-                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", "Stats", log,
+                "ButtonFCGI", "Kafka", "LocalBroker", "Postgres", "Session", "TestSupport", "ButtonEvents", "Stats",
+                log,
             ],
             swiftSettings: strict
         ),

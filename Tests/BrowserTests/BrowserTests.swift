@@ -20,20 +20,9 @@ import Testing
     /// The page's address as the browser reports it.
     var page: String { stack.app.hasSuffix("/") ? stack.app : stack.app + "/" }
 
-    /// Runs `body` with a fresh chromedriver, then stops it and checks no browser process
-    /// survived, also when `body` failed.
+    /// See `withChromeDriver` (shared with the stats page's tests).
     func withDriver(_ body: (ChromeDriver) async throws -> Void) async throws {
-        let driver = try await ChromeDriver.start()
-        let outcome: Result<Void, any Error>
-        do {
-            try await body(driver)
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        let survivors = driver.stop()
-        #expect(survivors.isEmpty, "browser processes outlived the test: \(survivors)")
-        try outcome.get()
+        try await withChromeDriver(body)
     }
 
     @Test(.timeLimit(.minutes(2)))

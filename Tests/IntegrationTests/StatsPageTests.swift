@@ -113,7 +113,10 @@ import FoundationXML
         // Foundation's client cannot send raw bytes in a header: curl can.
         let result = try Command.run(
             "/usr/bin/curl",
-            ["-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Cookie: button_session=v1.\u{FF}\u{FE}.x", stack.app + "/stats"]
+            [
+                "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Cookie: button_session=v1.\u{FF}\u{FE}.x",
+                stack.app + "/stats",
+            ]
         )
         #expect(result.output == "200")
     }

@@ -7,7 +7,9 @@ import Testing
 @Suite struct PanelCacheTests {
     let clock = ContinuousClock()
 
-    func deadline(_ milliseconds: Int) -> ContinuousClock.Instant { clock.now.advanced(by: .milliseconds(milliseconds)) }
+    func deadline(_ milliseconds: Int) -> ContinuousClock.Instant {
+        clock.now.advanced(by: .milliseconds(milliseconds))
+    }
 
     @Test func aResultIsReusedForItsLifetime() {
         let cache = PanelCache(lifetime: .seconds(30))
@@ -91,6 +93,21 @@ import Testing
         release.signal()
         Thread.sleep(forTimeInterval: 0.1)
         #expect(cache.get("k", store: .clickHouse, deadline: deadline(2000)) { "newer" }.html == "new")
+    }
+
+    @Test func aSlowPanelIsReusedForFourTimesItsLoad() {
+        let cache = PanelCache(lifetime: .milliseconds(50))
+        let loads = Atomic(0)
+        let load: @Sendable () throws -> String = {
+            Thread.sleep(forTimeInterval: 0.2)
+            return "v\(loads.add(1, ordering: .relaxed).newValue)"
+        }
+        #expect(cache.get("k", store: .clickHouse, deadline: deadline(2000), load: load).html == "v1")
+        // Well past the 50 ms lifetime, within four loads' time (800 ms): no new load.
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(cache.get("k", store: .clickHouse, deadline: deadline(2000), load: load).html == "v1")
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(loads.load(ordering: .relaxed) == 1)
     }
 
     @Test func entriesBeyondCapacityAreEvicted() {

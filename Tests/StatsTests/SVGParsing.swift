@@ -5,11 +5,13 @@ import Testing
 import FoundationXML
 #endif
 
-/// One element of a parsed SVG, with the text directly inside it.
+/// One element of a parsed SVG, with the text directly inside it and where its children stand.
 struct ParsedElement {
     let name: String
     let attributes: [String: String]
     var text = ""
+    /// Indices in `ParsedSVG.elements` of the elements directly inside this one, in document order.
+    var children: [Int] = []
 
     func number(_ attribute: String) -> Double? {
         attributes[attribute].flatMap(Double.init)
@@ -33,6 +35,11 @@ struct ParsedSVG {
 
     /// Every text, in document order.
     var texts: [String] { elements.map(\.text).filter { !$0.isEmpty } }
+
+    /// The elements directly inside `element`, in document order.
+    func children(of element: ParsedElement) -> [ParsedElement] {
+        element.children.map { elements[$0] }
+    }
 }
 
 struct SVGParseError: Error, CustomStringConvertible {
@@ -45,15 +52,16 @@ func parseSVG(_ svg: String) throws -> ParsedSVG {
     let parser = XMLParser(data: Data(svg.utf8))
     parser.delegate = collector
     guard parser.parse() else {
-        throw SVGParseError(
-            description: "not well-formed: \(String(describing: parser.parserError)) in \(svg.prefix(400))"
-        )
+        // The delegate hears the error as the parser reports it; parserError is the fallback.
+        let cause = (collector.failure ?? parser.parserError).map(String.init(describing:)) ?? "no error given"
+        throw SVGParseError(description: "not well-formed: \(cause) in \(svg.prefix(400))")
     }
     return ParsedSVG(elements: collector.elements)
 }
 
 private final class Collector: NSObject, XMLParserDelegate {
     var elements: [ParsedElement] = []
+    private(set) var failure: (any Error)?
     private var open: [Int] = []
 
     func parser(
@@ -63,6 +71,7 @@ private final class Collector: NSObject, XMLParserDelegate {
         qualifiedName qName: String?,
         attributes attributeDict: [String: String] = [:]
     ) {
+        if let parent = open.last { elements[parent].children.append(elements.count) }
         open.append(elements.count)
         elements.append(ParsedElement(name: elementName, attributes: attributeDict))
     }
@@ -78,5 +87,9 @@ private final class Collector: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if let index = open.last { elements[index].text += string }
+    }
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        if failure == nil { failure = parseError }
     }
 }

@@ -151,14 +151,17 @@ import Testing
     }
 
     @Test func fakeDataIsExcludedUnlessAsked() {
-        #expect(AnalyticsQueries.events(includeFake: false).contains("is_fake = 0"))
-        #expect(!AnalyticsQueries.events(includeFake: true).contains("is_fake"))
+        #expect(AnalyticsQueries.events(includeFake: false).contains("cohort IS NOT NULL"))
+        #expect(!AnalyticsQueries.events(includeFake: true).contains("cohort"))
     }
 
     @Test func sessionDistributionFromBucketRows() throws {
         // (presses bucket, length bucket, sessions, presses, seconds)
         let queries = AnalyticsQueries { _ in
-            [["1", "0", "10", "10", "0"], ["3", "4", "2", "7", "170"], ["4", "6", "1", "5", "400"], ["0", "0", "3", "0", "0"]]
+            [
+                ["1", "0", "10", "10", "0"], ["3", "4", "2", "7", "170"], ["4", "6", "1", "5", "400"],
+                ["0", "0", "3", "0", "0"],
+            ]
         }
         let distribution = try queries.sessions(includeFake: false)
         #expect(distribution.sessions == 16)

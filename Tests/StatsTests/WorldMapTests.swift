@@ -1,5 +1,4 @@
 import Foundation
-import FoundationXML
 import Testing
 
 @testable import Stats
@@ -26,68 +25,13 @@ private func withTemporaryFile<T>(_ contents: String, _ body: (URL) throws -> T)
     return try body(url)
 }
 
-/// An element of a parsed SVG: its attributes and the text directly inside it.
-private struct Element {
-    let name: String
-    let attributes: [String: String]
-    var text = ""
-    var children: [Int] = []
-}
-
-/// Parses the SVG with Foundation's XML parser (libxml2): throws when it is not well-formed XML.
-private final class SVGDocument: NSObject, XMLParserDelegate {
-    private(set) var elements: [Element] = []
-    private var open: [Int] = []
-    private var failure: (any Error)?
-
-    init(_ svg: String) throws {
-        super.init()
-        let parser = XMLParser(data: Data(svg.utf8))
-        parser.delegate = self
-        guard parser.parse() else {
-            throw failure ?? parser.parserError ?? CocoaError(.fileReadCorruptFile)
-        }
-    }
-
-    func parser(
-        _ parser: XMLParser,
-        didStartElement elementName: String,
-        namespaceURI: String?,
-        qualifiedName qName: String?,
-        attributes attributeDict: [String: String] = [:]
-    ) {
-        elements.append(Element(name: elementName, attributes: attributeDict))
-        if let parent = open.last { elements[parent].children.append(elements.count - 1) }
-        open.append(elements.count - 1)
-    }
-
-    func parser(
-        _ parser: XMLParser,
-        didEndElement elementName: String,
-        namespaceURI: String?,
-        qualifiedName qName: String?
-    ) {
-        open.removeLast()
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if let current = open.last { elements[current].text += string }
-    }
-
-    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
-        failure = parseError
-    }
-
-    var root: Element? { elements.first }
-
-    func all(_ name: String) -> [Element] { elements.filter { $0.name == name } }
-
+extension ParsedSVG {
     /// The country paths by code, with the text of each one's `<title>`.
-    var countries: [String: (fill: String, title: String, d: String)] {
+    fileprivate var countries: [String: (fill: String, title: String, d: String)] {
         var countries: [String: (fill: String, title: String, d: String)] = [:]
-        for element in elements where element.name == "path" {
+        for element in all("path") {
             guard let code = element.attributes["data-code"] else { continue }
-            let title = element.children.map { elements[$0] }.first { $0.name == "title" }?.text ?? ""
+            let title = children(of: element).first { $0.name == "title" }?.text ?? ""
             countries[code] = (element.attributes["fill"] ?? "", title, element.attributes["d"] ?? "")
         }
         return countries
@@ -166,7 +110,7 @@ struct WorldMapTests {
             title: "Presses by country",
             unit: "presses"
         )
-        let countries = try SVGDocument(svg).countries
+        let countries = try parseSVG(svg).countries
         let byValue = try ["GB", "DE", "FR", "US"].map { try luminance(try #require(countries[$0]?.fill)) }
         #expect(byValue == byValue.sorted(by: >))
         #expect(Set(byValue).count == 4)
@@ -177,7 +121,7 @@ struct WorldMapTests {
         #expect(countries["US"]?.fill == MapPalette.colour(at: 1))
         #expect(countries["US"]?.title == "United States: 1,000 presses")
 
-        let sparse = try SVGDocument(
+        let sparse = try parseSVG(
             map.svg(values: ["GB": 0, "DE": .nan, "FR": -5, "US": 7], title: "t", unit: "presses")
         ).countries
         #expect(sparse["GB"]?.fill == MapPalette.noData)
@@ -194,7 +138,7 @@ struct WorldMapTests {
     func unknownCodes() throws {
         let map = try fixtureMap()
         let svg = map.svg(values: ["EU": 5, "": 3, "A1": 9, "gb": 4], title: "Presses", unit: "presses")
-        let document = try SVGDocument(svg)
+        let document = try parseSVG(svg)
         #expect(document.countries.count == 4)
         #expect(document.countries.values.allSatisfy { $0.fill == MapPalette.noData })
         #expect(!svg.contains("EU"))
@@ -212,7 +156,7 @@ struct WorldMapTests {
         #expect(!svg.contains("<script"))
         #expect(!svg.contains("<img"))
         #expect(!svg.contains("<b>"))
-        let document = try SVGDocument(svg)
+        let document = try parseSVG(svg)
         let titleElement = try #require(document.all("title").first)
         #expect(titleElement.text == "<script>alert(\"x\")</script> & 'q'")
         #expect(document.countries["DE"]?.title == "Germany <b>&\"': 3 \(unit)")
@@ -232,7 +176,7 @@ struct WorldMapTests {
                 unit: "presses",
                 compact: compact
             )
-            let document = try SVGDocument(svg)
+            let document = try parseSVG(svg)
             let root = try #require(document.root)
             #expect(root.name == "svg")
             #expect(root.attributes["xmlns"] == "http://www.w3.org/2000/svg")
@@ -260,7 +204,7 @@ struct WorldMapTests {
         #expect(one == map.svg(values: backward, title: "Presses 2024", unit: "presses"))
 
         func ids(_ svg: String) throws -> Set<String> {
-            Set(try SVGDocument(svg).elements.compactMap { $0.attributes["id"] })
+            Set(try parseSVG(svg).elements.compactMap { $0.attributes["id"] })
         }
         let idsOne = try ids(one)
         #expect(idsOne.count == 3)  // title, desc, gradient
@@ -283,8 +227,8 @@ struct WorldMapTests {
     func compactVariant() throws {
         let map = try fixtureMap()
         let values = ["DE": 5.0, "US": 500]
-        let full = try SVGDocument(map.svg(values: values, title: "Presses", unit: "presses"))
-        let compact = try SVGDocument(map.svg(values: values, title: "Presses", unit: "presses", compact: true))
+        let full = try parseSVG(map.svg(values: values, title: "Presses", unit: "presses"))
+        let compact = try parseSVG(map.svg(values: values, title: "Presses", unit: "presses", compact: true))
 
         #expect(full.all("g").contains { $0.attributes["class"] == "legend" })
         #expect(full.all("text").map(\.text) == ["no data", "5", "500 presses (log scale)"])
@@ -293,7 +237,7 @@ struct WorldMapTests {
         #expect(compact.all("linearGradient").isEmpty)
         #expect(!compact.all("g").contains { $0.attributes["class"] == "legend" })
 
-        func strokeWidth(_ document: SVGDocument) throws -> Double {
+        func strokeWidth(_ document: ParsedSVG) throws -> Double {
             let group = try #require(document.all("g").first { $0.attributes["stroke-width"] != nil })
             return try #require(Double(group.attributes["stroke-width"] ?? ""))
         }
@@ -307,14 +251,14 @@ struct WorldMapTests {
     func sharedDomain() throws {
         let map = try fixtureMap()
         let domain = 1.0...1000
-        let early = try SVGDocument(map.svg(values: ["GB": 10], title: "2024", unit: "presses", domain: domain))
-        let late = try SVGDocument(
+        let early = try parseSVG(map.svg(values: ["GB": 10], title: "2024", unit: "presses", domain: domain))
+        let late = try parseSVG(
             map.svg(values: ["GB": 10, "US": 1000], title: "2025", unit: "presses", domain: domain)
         )
         #expect(early.countries["GB"]?.fill == MapPalette.colour(at: 1.0 / 3))
         #expect(late.countries["GB"]?.fill == early.countries["GB"]?.fill)
         // Without the domain, a lone value takes the top colour.
-        let alone = try SVGDocument(map.svg(values: ["GB": 10], title: "2024", unit: "presses"))
+        let alone = try parseSVG(map.svg(values: ["GB": 10], title: "2024", unit: "presses"))
         #expect(alone.countries["GB"]?.fill == MapPalette.colour(at: 1))
     }
 
@@ -403,11 +347,11 @@ struct WorldMapTests {
             title: "Presses by country",
             unit: "presses"
         )
-        let document = try SVGDocument(svg)
+        let document = try parseSVG(svg)
         #expect(document.countries.count == map.countryNames.count)
         #expect(svg.utf8.count < 200_000)
         let compact = map.svg(values: ["GB": 120], title: "Presses by country", unit: "presses", compact: true)
-        _ = try SVGDocument(compact)
+        _ = try parseSVG(compact)
         #expect(compact.utf8.count < 60_000)
     }
 }

@@ -133,8 +133,14 @@ public final class ChromeDriver: Sendable {
             ] + arguments,
         ]
         if !prefs.isEmpty { options["prefs"] = prefs }
+        // The browser log (console messages, failed loads) at every level, for `browserLog()`.
         let capabilities: [String: Any] = [
-            "capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]
+            "capabilities": [
+                "alwaysMatch": [
+                    "browserName": "chrome", "goog:chromeOptions": options,
+                    "goog:loggingPrefs": ["browser": "ALL"],
+                ]
+            ]
         ]
         let value = try await WebDriverSession.command(
             "POST",
@@ -336,10 +342,108 @@ public struct WebDriverSession: Sendable {
         try await command("POST", "/execute/sync", ["script": script, "args": [String]()])
     }
 
+    /// Runs a script in the page with string arguments (`arguments[0]`, ...); see `execute(_:)`.
+    @discardableResult
+    public func execute(_ script: String, arguments: [String]) async throws -> Any? {
+        try await command("POST", "/execute/sync", ["script": script, "args": arguments])
+    }
+
+    /// Runs an asynchronous script: it ends by calling its last argument with the value
+    /// (`arguments[arguments.length - 1](value)`), within the driver's script timeout (30 s).
+    @discardableResult
+    public func executeAsync(_ script: String, arguments: [String] = []) async throws -> Any? {
+        try await command("POST", "/execute/async", ["script": script, "args": arguments])
+    }
+
+    /// Reloads the page: a navigation, so the page's state is lost.
+    public func refresh() async throws {
+        try await command("POST", "/refresh", [String: String]())
+    }
+
+    /// Sets the window's outer size; headless, the viewport (and a screenshot) is that size.
+    public func setWindowSize(width: Int, height: Int) async throws {
+        try await command("POST", "/window/rect", ["width": width, "height": height])
+    }
+
+    /// Sizes the window so that the page's viewport (what a screenshot shows) is
+    /// `width` x `height`: the window's own frame is measured and added.
+    public func setViewportSize(width: Int, height: Int) async throws {
+        try await setWindowSize(width: width, height: height)
+        let inner = try await execute("return [window.innerWidth, window.innerHeight]") as? [Int] ?? []
+        guard inner.count == 2 else { throw WebDriverError(message: "the page reports no viewport size") }
+        try await setWindowSize(width: 2 * width - inner[0], height: 2 * height - inner[1])
+    }
+
+    /// The handle of the window commands go to.
+    public func windowHandle() async throws -> String {
+        guard let handle = try await command("GET", "/window") as? String else {
+            throw WebDriverError(message: "the driver answered no window handle")
+        }
+        return handle
+    }
+
+    /// Opens a new tab in the same browser (same profile and cookies) and returns its handle;
+    /// commands still go to the current window until `switchToWindow`.
+    public func newTab() async throws -> String {
+        let value = try await command("POST", "/window/new", ["type": "tab"])
+        guard let handle = (value as? [String: Any])?["handle"] as? String else {
+            throw WebDriverError(message: "the driver answered no handle for the new tab: \(String(describing: value))")
+        }
+        return handle
+    }
+
+    /// Sends the next commands to the window `handle`.
+    public func switchToWindow(_ handle: String) async throws {
+        try await command("POST", "/window", ["handle": handle])
+    }
+
+    /// Closes the current window; switch to another before the next page command.
+    public func closeWindow() async throws {
+        try await command("DELETE", "/window")
+    }
+
+    /// What the browser logged since the last call (chromedriver hands each entry out once):
+    /// console messages, uncaught exceptions and failed loads (a 404 for a page's favicon or
+    /// script shows here as a `SEVERE` network entry).
+    public func browserLog() async throws -> [BrowserLogEntry] {
+        let value = try await command("POST", "/se/log", ["type": "browser"])
+        return (value as? [[String: Any]] ?? []).map { entry in
+            BrowserLogEntry(
+                level: entry["level"] as? String ?? "",
+                source: entry["source"] as? String ?? "",
+                message: entry["message"] as? String ?? ""
+            )
+        }
+    }
+
     /// A PNG screenshot of the viewport.
     public func screenshot() async throws -> Data {
         guard let text = try await command("GET", "/screenshot") as? String, let png = Data(base64Encoded: text)
         else { throw WebDriverError(message: "the screenshot is not base64") }
+        return png
+    }
+
+    /// A PNG of the whole page, below the fold too, at the viewport's width: Chromium's
+    /// DevTools command (chromedriver's `goog/cdp/execute`), as W3C screenshots stop at the
+    /// viewport.
+    public func fullPageScreenshot() async throws -> Data {
+        let metrics = try await command("POST", "/goog/cdp/execute", ["cmd": "Page.getLayoutMetrics", "params": [:]])
+        let size = (metrics as? [String: Any])?["cssContentSize"] as? [String: Any]
+        guard let width = size?["width"] as? Double, let height = size?["height"] as? Double else {
+            throw WebDriverError(message: "no page size in \(String(describing: metrics))")
+        }
+        let clip: [String: Any] = ["x": 0, "y": 0, "width": width, "height": height, "scale": 1]
+        let shot = try await command(
+            "POST",
+            "/goog/cdp/execute",
+            [
+                "cmd": "Page.captureScreenshot",
+                "params": ["format": "png", "captureBeyondViewport": true, "clip": clip],
+            ]
+        )
+        guard let text = (shot as? [String: Any])?["data"] as? String, let png = Data(base64Encoded: text) else {
+            throw WebDriverError(message: "the full-page screenshot is not base64")
+        }
         return png
     }
 
@@ -388,6 +492,19 @@ public struct WebDriverSession: Sendable {
         }
         return value is NSNull ? nil : value
     }
+}
+
+/// One entry of the browser's log (`WebDriverSession.browserLog()`).
+public struct BrowserLogEntry: Sendable, CustomStringConvertible {
+    /// `SEVERE`, `WARNING`, `INFO` or `DEBUG`: console.error, uncaught exceptions and failed
+    /// loads are `SEVERE`.
+    public let level: String
+    /// Where it came from: `console-api`, `javascript`, `network`, ...
+    public let source: String
+    public let message: String
+    /// Whether the browser counts it as an error.
+    public var isError: Bool { level == "SEVERE" }
+    public var description: String { "\(level) \(source): \(message)" }
 }
 
 /// A WebDriver command failed, or the driver or browser could not be used.

@@ -13,6 +13,7 @@ public import Kafka
 /// | `PG_DSN` | PostgreSQL (point lookups: this session, latest events) | required |
 /// | `CLICKHOUSE_URL` | ClickHouse's HTTP interface (aggregates) | required |
 /// | `STATS_QUERY_TIMEOUT_MS` | how long a request waits for a store before a partial page | 2000 |
+/// | `STATS_LOAD_TIMEOUT_MS` | how long a panel's queries may run in the background | 30000 |
 /// | `STATS_CACHE_MS` | how long a panel's result is reused; 0 runs every request's queries | 2000 |
 /// | `STATS_STREAM_SIZE` | events the live stream shows | 15 |
 /// | `STATS_MAP_FILE` | projected country shapes (`scripts/fetch-map`) | `static/vendor/world-110m.json` |
@@ -28,6 +29,7 @@ public struct StatsConfiguration: Sendable {
     public var postgresDSN: String
     public var clickHouseURL: URL
     public var queryTimeout: Duration
+    public var loadTimeout: Duration
     public var cacheLifetime: Duration
     public var streamSize: Int
     public var mapFile: String
@@ -72,6 +74,9 @@ public struct StatsConfiguration: Sendable {
         }
         clickHouseURL = url
         queryTimeout = .milliseconds(try number("STATS_QUERY_TIMEOUT_MS", 2000, 50...60_000))
+        // A query may take longer than a request waits: it finishes in the background and
+        // serves the next requests (millions of events take seconds on ClickHouse 18.16).
+        loadTimeout = .milliseconds(try number("STATS_LOAD_TIMEOUT_MS", 30_000, 100...600_000))
         cacheLifetime = .milliseconds(try number("STATS_CACHE_MS", 2000, 0...3_600_000))
         streamSize = try number("STATS_STREAM_SIZE", 15, 1...200)
         mapFile = environment["STATS_MAP_FILE"] ?? "static/vendor/world-110m.json"

@@ -12,15 +12,18 @@ public struct AnalyticsQueries: Sendable {
     /// For tests of the parsing: `rows` answers each SQL text.
     init(rows: @escaping @Sendable (String) throws -> [[String?]]) { self.rows = rows }
 
-    /// The events considered: real ones, or fake ones too (cohort null, `is_fake` 1).
+    /// The events considered: real ones, or fake ones too. Fake data is what the original
+    /// app's generator writes: cohort null (the enricher also sets `is_fake` then; the cohort
+    /// is the definition, so a row written by other means is classed the same way).
     static func events(includeFake: Bool) -> String {
-        includeFake ? "button_presses FINAL" : "button_presses FINAL WHERE is_fake = 0"
+        includeFake ? "button_presses FINAL" : "button_presses FINAL WHERE cohort IS NOT NULL"
     }
 
     /// `events` narrowed by one more condition.
     static func events(includeFake: Bool, where condition: String) -> String {
         includeFake
-            ? "button_presses FINAL WHERE \(condition)" : "button_presses FINAL WHERE is_fake = 0 AND \(condition)"
+            ? "button_presses FINAL WHERE \(condition)"
+            : "button_presses FINAL WHERE cohort IS NOT NULL AND \(condition)"
     }
 
     static let press = "action = 'PressButton'"
@@ -233,8 +236,8 @@ public struct AnalyticsQueries: Sendable {
     public func cohorts(includeFake: Bool) throws -> [CohortSummary] {
         try rows(
             """
-            SELECT ifNull(cohort, -1) AS c, count(), avg(n), stddevSamp(n)
-            FROM (\(Self.perSession(includeFake: includeFake, extra: ", any(cohort) AS cohort")))
+            SELECT ifNull(session_cohort, -1) AS c, count(), avg(n), stddevSamp(n)
+            FROM (\(Self.perSession(includeFake: includeFake, extra: ", any(cohort) AS session_cohort")))
             GROUP BY c ORDER BY c
             """
         ).map { row in

@@ -7,7 +7,11 @@ public import Foundation
 /// one included) waits for it only until its own deadline. A request that is out of time gets
 /// the last good result, marked with its age, or nothing; the load carries on and serves the
 /// next request. A result up to five lifetimes old is served without waiting while the next
-/// one loads, as long as the last load succeeded. So a store that hangs costs at most one stuck load per panel, never a stuck
+/// one loads, as long as the last load succeeded.
+///
+/// A panel whose query is slow (millions of events) is reused for four times as long as it
+/// took to load, if that is longer than `lifetime`: the stores then spend at most about a
+/// fifth of their time on any one panel, however long its query takes. So a store that hangs costs at most one stuck load per panel, never a stuck
 /// request, and a room costs one query per panel per `lifetime`, not one per viewer.
 public final class PanelCache: @unchecked Sendable {
     /// What a request gets.
@@ -27,12 +31,12 @@ public final class PanelCache: @unchecked Sendable {
         var problem: StoreError?
         var loading = false
         var failedInstant: ContinuousClock.Instant?
+        /// How long the last successful load took.
+        var loadDuration: Duration = .zero
         var lastUsed: ContinuousClock.Instant
     }
 
     let lifetime: Duration
-    /// How old a result may be and still be served at once while a newer one loads.
-    let staleLimit: Duration
     let capacity: Int
     private let condition = NSCondition()
     private var entries: [String: Entry] = [:]
@@ -44,7 +48,6 @@ public final class PanelCache: @unchecked Sendable {
     ///   - capacity: entries kept at most (personal panels add one per viewer).
     public init(lifetime: Duration, capacity: Int = 10_000) {
         self.lifetime = lifetime
-        self.staleLimit = lifetime * 5
         self.capacity = capacity
     }
 
@@ -69,7 +72,7 @@ public final class PanelCache: @unchecked Sendable {
         // A result a little past its lifetime is served at once while the next one loads,
         // so a viewer waits for a store only when there is nothing recent to show.
         if let entry = entries[key], let html = entry.html, entry.problem == nil,
-            let loaded = entry.loadedInstant, loaded.duration(to: asked) <= staleLimit
+            let loaded = entry.loadedInstant, loaded.duration(to: asked) <= lifetime(of: entry) * 5
         {
             return Answer(html: html, loadedAt: entry.loadedAt, problem: nil)
         }
@@ -100,7 +103,9 @@ public final class PanelCache: @unchecked Sendable {
         entry.lastUsed = now
         defer { entries[key] = entry }
         if entry.loading { return }
-        if let loaded = entry.loadedInstant, entry.problem == nil, loaded.duration(to: now) < lifetime { return }
+        if let loaded = entry.loadedInstant, entry.problem == nil, loaded.duration(to: now) < lifetime(of: entry) {
+            return
+        }
         // A store that just failed is asked again after a second, not by every request.
         if let failed = entry.failedInstant, entry.problem != nil, failed.duration(to: now) < .seconds(1) { return }
         entry.loading = true
@@ -109,6 +114,7 @@ public final class PanelCache: @unchecked Sendable {
         // Dispatch runs blocked work on at most one thread per core, which starved the very
         // URLSession callbacks the loads were waiting for.
         Thread.detachNewThread { [self] in
+            let started = clock.now
             let outcome: Result<String, StoreError>
             do {
                 outcome = .success(try load())
@@ -117,11 +123,16 @@ public final class PanelCache: @unchecked Sendable {
             } catch {
                 outcome = .failure(StoreError(.failed, store: store, "\(error)"))
             }
-            finish(key, outcome)
+            finish(key, outcome, took: started.duration(to: clock.now))
         }
     }
 
-    private func finish(_ key: String, _ outcome: Result<String, StoreError>) {
+    /// How long an entry's result is fresh: the lifetime, or four times its load's duration.
+    private func lifetime(of entry: Entry) -> Duration {
+        lifetime == .zero ? .zero : max(lifetime, entry.loadDuration * 4)
+    }
+
+    private func finish(_ key: String, _ outcome: Result<String, StoreError>, took: Duration) {
         condition.lock()
         defer {
             condition.broadcast()
@@ -135,6 +146,7 @@ public final class PanelCache: @unchecked Sendable {
             entry.loadedAt = Date()
             entry.loadedInstant = clock.now
             entry.problem = nil
+            entry.loadDuration = took
         case .failure(let error):
             entry.problem = error
             entry.failedInstant = clock.now

@@ -62,10 +62,10 @@ public enum StatsApp {
         let map = loadMap(configuration.mapFile)
         let service = StatsService(
             analytics: AnalyticsQueries(
-                client: ClickHouseClient(url: configuration.clickHouseURL, timeout: configuration.queryTimeout)
+                client: ClickHouseClient(url: configuration.clickHouseURL, timeout: configuration.loadTimeout)
             ),
             points: PointQueries(
-                pool: PostgresPool(dsn: configuration.postgresDSN, timeout: configuration.queryTimeout, logger: logger)
+                pool: PostgresPool(dsn: configuration.postgresDSN, timeout: configuration.loadTimeout, logger: logger)
             ),
             tail: tail,
             map: try? map.get(),

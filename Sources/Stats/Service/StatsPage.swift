@@ -18,6 +18,8 @@ enum StatsPage {
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>The Button: what the mad data scientist found</title>
+            <!-- A panel whose poll fails (the stats pool restarting: nginx's 503) keeps what it shows. -->
+            <meta name="htmx-config" content='{"responseHandling":[{"code":"[23]..","swap":true},{"code":"[45]..","swap":false,"error":false}],"historyCacheSize":0}' />
             <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
             <link rel="stylesheet" href="/style.css" />
             <script src="/vendor/htmx.min.js" defer="defer"></script>

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+/// `nginx/production.conf.example`: nginx itself checks it (`nginx -t`, no server started),
+/// and the stats locations pass no client address to the stats pool.
+@Suite struct NginxProductionConfigTests {
+    static let root = JdbcSinkConfigTests.root
+
+    static func text(_ path: String) throws -> String {
+        try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test func nginxAcceptsTheExampleWithTheRepositorysParamFiles() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nginx-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // What an operator adapts: TLS (no certificate here), the paths of this checkout, logs.
+        let example = try Self.text("nginx/production.conf.example")
+            .replacingOccurrences(of: "listen 443 ssl http2;", with: "listen 127.0.0.1:9;")
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("ssl_certificate") }
+            .joined(separator: "\n")
+            .replacingOccurrences(of: "/srv/button/nginx/", with: Self.root.path + "/nginx/")
+            .replacingOccurrences(of: "/var/log/nginx/", with: directory.path + "/")
+        try example.write(to: directory.appendingPathComponent("button.conf"), atomically: true, encoding: .utf8)
+        let main = """
+            pid \(directory.path)/nginx.pid;
+            error_log stderr;
+            events {}
+            http { include /etc/nginx/mime.types; include \(directory.path)/button.conf; }
+            """
+        try main.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
+        process.arguments = ["-t", "-q", "-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path]
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+    }
+
+    @Test func theStatsLocationsPassNoClientAddress() throws {
+        let example = try Self.text("nginx/production.conf.example")
+        for location in ["location = /stats {", "location /stats/ {"] {
+            let start = try #require(example.range(of: location), "\(location) is missing")
+            let block = example[start.upperBound...].prefix { $0 != "}" }
+            #expect(block.contains("include /srv/button/nginx/fastcgi-stats.conf;"), "\(location)")
+            #expect(block.contains("fastcgi_pass stats_workers;"))
+        }
+        let statsParams = try Self.text("nginx/fastcgi-stats.conf")
+        let pressParams = try Self.text("nginx/fastcgi.conf")
+        #expect(pressParams.contains("fastcgi_param  REMOTE_ADDR"), "control: the press params do carry it")
+        #expect(!statsParams.contains("REMOTE_ADDR"))
+        // Otherwise the same params, so the pool sees method, path, query and cookie.
+        let params = { (text: String) in Set(text.split(separator: "\n").filter { $0.hasPrefix("fastcgi_param") }) }
+        #expect(params(pressParams).subtracting(params(statsParams)).map { $0.contains("REMOTE_ADDR") } == [true])
+        #expect(params(statsParams).isSubset(of: params(pressParams)))
+    }
+}
