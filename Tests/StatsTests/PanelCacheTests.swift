@@ -95,8 +95,8 @@ import Testing
         #expect(cache.get("k", store: .clickHouse, deadline: deadline(2000)) { "newer" }.html == "new")
     }
 
-    @Test func aSlowPanelIsReusedForFourTimesItsLoad() {
-        let cache = PanelCache(lifetime: .milliseconds(50))
+    @Test func aSlowPanelIsReusedForLoadFactorTimesItsLoad() {
+        let cache = PanelCache(lifetime: .milliseconds(50), loadFactor: 4)
         let loads = Atomic(0)
         let load: @Sendable () throws -> String = {
             Thread.sleep(forTimeInterval: 0.2)

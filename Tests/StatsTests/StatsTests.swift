@@ -151,8 +151,13 @@ import Testing
     }
 
     @Test func fakeDataIsExcludedUnlessAsked() {
-        #expect(AnalyticsQueries.events(includeFake: false).contains("cohort IS NOT NULL"))
-        #expect(!AnalyticsQueries.events(includeFake: true).contains("cohort"))
+        let plain = AnalyticsQueries { _ in [] }
+        #expect(plain.events(includeFake: false) == "button_presses WHERE cohort IS NOT NULL")
+        #expect(plain.events(includeFake: true) == "button_presses")
+        #expect(plain.events(includeFake: true, where: "x = 1") == "button_presses WHERE x = 1")
+        #expect(plain.events(includeFake: false, where: "x = 1") == "button_presses WHERE cohort IS NOT NULL AND x = 1")
+        let exact = AnalyticsQueries(final: true) { _ in [] }
+        #expect(exact.events(includeFake: false) == "button_presses FINAL WHERE cohort IS NOT NULL")
     }
 
     @Test func sessionDistributionFromBucketRows() throws {

@@ -8,13 +8,14 @@ public import Kafka
 /// | --- | --- | --- |
 /// | `STATS_LISTEN` | FastCGI socket: `unix:/path` or `host:port` | `unix:.run/stats.sock` |
 /// | `STATS_LISTEN_MODE`, `STATS_LISTEN_GROUP` | unix socket mode and group (nginx's) | `0660`, the process's group |
-/// | `STATS_PROCESSES` | worker processes | 2 |
-/// | `STATS_THREADS` | threads per worker; each serves one nginx connection | 32 |
+/// | `STATS_PROCESSES` | worker processes (each has its own panel cache and asks the stores itself) | 1 |
+/// | `STATS_THREADS` | threads per worker; each serves one nginx connection | 64 |
 /// | `PG_DSN` | PostgreSQL (point lookups: this session, latest events) | required |
 /// | `CLICKHOUSE_URL` | ClickHouse's HTTP interface (aggregates) | required |
 /// | `STATS_QUERY_TIMEOUT_MS` | how long a request waits for a store before a partial page | 2000 |
 /// | `STATS_LOAD_TIMEOUT_MS` | how long a panel's queries may run in the background | 30000 |
 /// | `STATS_CACHE_MS` | how long a panel's result is reused; 0 runs every request's queries | 2000 |
+/// | `STATS_CLICKHOUSE_FINAL` | `1`: aggregates read `FINAL` (exact before merges, ten times the cost) | 0 |
 /// | `STATS_STREAM_SIZE` | events the live stream shows | 15 |
 /// | `STATS_MAP_FILE` | projected country shapes (`scripts/fetch-map`) | `static/vendor/world-110m.json` |
 /// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties of the live tail | required |
@@ -31,6 +32,7 @@ public struct StatsConfiguration: Sendable {
     public var queryTimeout: Duration
     public var loadTimeout: Duration
     public var cacheLifetime: Duration
+    public var clickHouseFinal: Bool
     public var streamSize: Int
     public var mapFile: String
     public var kafka: KafkaConfiguration
@@ -63,8 +65,8 @@ public struct StatsConfiguration: Sendable {
         } catch {
             throw StatsConfigurationError("STATS_LISTEN: \(error)")
         }
-        processes = try number("STATS_PROCESSES", 2, 1...64)
-        threads = try number("STATS_THREADS", 32, 1...1024)
+        processes = try number("STATS_PROCESSES", 1, 1...64)
+        threads = try number("STATS_THREADS", 64, 1...1024)
         postgresDSN = try required("PG_DSN", "the PostgreSQL database")
         let clickHouse = try required("CLICKHOUSE_URL", "ClickHouse's HTTP interface, e.g. http://127.0.0.1:8123")
         guard let url = URL(string: clickHouse), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -78,6 +80,11 @@ public struct StatsConfiguration: Sendable {
         // serves the next requests (millions of events take seconds on ClickHouse 18.16).
         loadTimeout = .milliseconds(try number("STATS_LOAD_TIMEOUT_MS", 30_000, 100...600_000))
         cacheLifetime = .milliseconds(try number("STATS_CACHE_MS", 2000, 0...3_600_000))
+        switch environment["STATS_CLICKHOUSE_FINAL"] ?? "0" {
+        case "1", "true", "yes", "on": clickHouseFinal = true
+        case "0", "false", "no", "off", "": clickHouseFinal = false
+        default: throw StatsConfigurationError("STATS_CLICKHOUSE_FINAL must be 1 or 0")
+        }
         streamSize = try number("STATS_STREAM_SIZE", 15, 1...200)
         mapFile = environment["STATS_MAP_FILE"] ?? "static/vendor/world-110m.json"
         kafka = KafkaConfiguration.fromEnvironment(environment)

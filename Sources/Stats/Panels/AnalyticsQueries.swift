@@ -1,29 +1,40 @@
 import Foundation
 
-/// The aggregate queries, on ClickHouse's `button_presses` (read with FINAL: every event
-/// exactly once). The SQL stays within what ClickHouse 18.16 and current versions both
+/// The aggregate queries, on ClickHouse's `button_presses`. The SQL stays within what ClickHouse 18.16 and current versions both
 /// accept; the few values it carries are written by `ClickHouseSQL`.
 public struct AnalyticsQueries: Sendable {
     let rows: @Sendable (String) throws -> [[String?]]
+    /// Whether to read with FINAL (see `init(client:final:)`).
+    let final: Bool
 
-    /// - Parameter client: ClickHouse.
-    public init(client: ClickHouseClient) { rows = { try client.rows($0) } }
+    /// - Parameters:
+    ///   - client: ClickHouse.
+    ///   - final: read `button_presses FINAL`, so an event stored twice (enriched again after
+    ///     a restart) counts once even before the background merge collapses it. Exact, and
+    ///     on 10 M events about ten times the cost (2.9 s against 0.27 s per query on 18.16,
+    ///     BENCHMARKS.md): the page leaves it off (`STATS_CLICKHOUSE_FINAL`).
+    public init(client: ClickHouseClient, final: Bool) {
+        rows = { try client.rows($0) }
+        self.final = final
+    }
 
     /// For tests of the parsing: `rows` answers each SQL text.
-    init(rows: @escaping @Sendable (String) throws -> [[String?]]) { self.rows = rows }
+    init(final: Bool = false, rows: @escaping @Sendable (String) throws -> [[String?]]) {
+        self.rows = rows
+        self.final = final
+    }
 
     /// The events considered: real ones, or fake ones too. Fake data is what the original
     /// app's generator writes: cohort null (the enricher also sets `is_fake` then; the cohort
     /// is the definition, so a row written by other means is classed the same way).
-    static func events(includeFake: Bool) -> String {
-        includeFake ? "button_presses FINAL" : "button_presses FINAL WHERE cohort IS NOT NULL"
+    func events(includeFake: Bool) -> String {
+        let table = final ? "button_presses FINAL" : "button_presses"
+        return includeFake ? table : "\(table) WHERE cohort IS NOT NULL"
     }
 
     /// `events` narrowed by one more condition.
-    static func events(includeFake: Bool, where condition: String) -> String {
-        includeFake
-            ? "button_presses FINAL WHERE \(condition)"
-            : "button_presses FINAL WHERE cohort IS NOT NULL AND \(condition)"
+    func events(includeFake: Bool, where condition: String) -> String {
+        "\(events(includeFake: includeFake)) \(includeFake ? "WHERE" : "AND") \(condition)"
     }
 
     static let press = "action = 'PressButton'"
@@ -33,7 +44,7 @@ public struct AnalyticsQueries: Sendable {
         try rows(
             """
             SELECT country_code, any(country_name), count() AS presses
-            FROM \(Self.events(includeFake: includeFake, where: Self.press))
+            FROM \(events(includeFake: includeFake, where: Self.press))
             GROUP BY country_code ORDER BY presses DESC, country_code
             """
         ).map { CountryCount(code: $0.text(0), name: $0.text(1), presses: $0.int(2)) }
@@ -44,17 +55,17 @@ public struct AnalyticsQueries: Sendable {
         let row = try rows(
             """
             SELECT count(), countIf(event_time >= now() - 3600)
-            FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND country_code = \(ClickHouseSQL.string(code))"))
+            FROM \(events(includeFake: includeFake, where: "\(Self.press) AND country_code = \(ClickHouseSQL.string(code))"))
             """
         ).first
         return CountryActivity(code: code, name: name, allTime: row?.int(0) ?? 0, lastHour: row?.int(1) ?? 0)
     }
 
     /// One row per session: its presses, and the seconds from its first to its last press.
-    static func perSession(includeFake: Bool, extra: String = "") -> String {
+    func perSession(includeFake: Bool, extra: String = "") -> String {
         """
-        SELECT session_id, countIf(\(press)) AS n,
-            if(n > 1, (maxIf(timestamp, \(press)) - minIf(timestamp, \(press))) / 1000000, 0) AS len\(extra)
+        SELECT session_id, countIf(\(Self.press)) AS n,
+            if(n > 1, (maxIf(timestamp, \(Self.press)) - minIf(timestamp, \(Self.press))) / 1000000, 0) AS len\(extra)
         FROM \(events(includeFake: includeFake)) GROUP BY session_id
         """
     }
@@ -73,7 +84,7 @@ public struct AnalyticsQueries: Sendable {
             SELECT \(Self.bucket("n", bounds: SessionBuckets.pressBounds, inclusive: true)) AS nb,
                 \(Self.bucket("len", bounds: SessionBuckets.lengthBounds, inclusive: false)) AS lb,
                 count(), sum(n), sum(len)
-            FROM (\(Self.perSession(includeFake: includeFake)))
+            FROM (\(perSession(includeFake: includeFake)))
             GROUP BY nb, lb
             """
         )
@@ -104,7 +115,7 @@ public struct AnalyticsQueries: Sendable {
         try rows(
             """
             SELECT country_code, any(country_name), uniqExact(session_id) AS sessions, countIf(\(Self.press))
-            FROM \(Self.events(includeFake: includeFake))
+            FROM \(events(includeFake: includeFake))
             GROUP BY country_code ORDER BY sessions DESC, country_code LIMIT \(ClickHouseSQL.integer(limit))
             """
         ).map { CountrySessions(code: $0.text(0), name: $0.text(1), sessions: $0.int(2), presses: $0.int(3)) }
@@ -116,7 +127,7 @@ public struct AnalyticsQueries: Sendable {
         for row in try rows(
             """
             SELECT local_hour, count()
-            FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND local_hour IS NOT NULL"))
+            FROM \(events(includeFake: includeFake, where: "\(Self.press) AND local_hour IS NOT NULL"))
             GROUP BY local_hour
             """
         ) where hours.indices.contains(row.int(0)) {
@@ -136,7 +147,7 @@ public struct AnalyticsQueries: Sendable {
             let row = try rows(
                 """
                 SELECT count(), min(timestamp), max(timestamp)
-                FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)"))
+                FROM \(events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)"))
                 """
             ).first, row.int(0) > 0
         else { return nil }
@@ -151,7 +162,7 @@ public struct AnalyticsQueries: Sendable {
         let firsts = try rows(
             """
             SELECT country_code, any(country_name), min(timestamp) AS first
-            FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND time_zone != '' AND \(Self.plausibleTime)"))
+            FROM \(events(includeFake: includeFake, where: "\(Self.press) AND time_zone != '' AND \(Self.plausibleTime)"))
             GROUP BY country_code ORDER BY first, country_code
             """
         ).map { FirstPress(code: $0.text(0), name: $0.text(1), timestamp: $0.int64(2)) }
@@ -162,7 +173,7 @@ public struct AnalyticsQueries: Sendable {
         for row in try rows(
             """
             SELECT country_code, \(counts)
-            FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)"))
+            FROM \(events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)"))
             GROUP BY country_code
             """
         ) {
@@ -191,7 +202,7 @@ public struct AnalyticsQueries: Sendable {
         for row in try rows(
             """
             SELECT intDiv(timestamp, \(ClickHouseSQL.integer(step))) AS b, count()
-            FROM \(Self.events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)")) GROUP BY b
+            FROM \(events(includeFake: includeFake, where: "\(Self.press) AND \(Self.plausibleTime)")) GROUP BY b
             """
         ) {
             byBucket[row.int64(0)] = row.int(1)
@@ -200,7 +211,7 @@ public struct AnalyticsQueries: Sendable {
         let lastBucket = range.last / step
         let series = (firstBucket...lastBucket).map { (start: $0 * step, presses: byBucket[$0] ?? 0) }
         let counts = Self.survivalMinutes.map { "countIf(len >= \($0 * 60))" }.joined(separator: ", ")
-        let row = try rows("SELECT count(), \(counts) FROM (\(Self.perSession(includeFake: includeFake))) WHERE n > 0")
+        let row = try rows("SELECT count(), \(counts) FROM (\(perSession(includeFake: includeFake))) WHERE n > 0")
             .first
         let sessions = row?.int(0) ?? 0
         let survival = Self.survivalMinutes.enumerated().map { index, minutes in
@@ -218,7 +229,7 @@ public struct AnalyticsQueries: Sendable {
             SELECT p, count() FROM (
                 SELECT session_id, any(multiIf(time_zone = '', 'unknown', city_name != '', 'city',
                     subdivision_name != '', 'subdivision', 'country')) AS p
-                FROM \(Self.events(includeFake: includeFake)) GROUP BY session_id
+                FROM \(events(includeFake: includeFake)) GROUP BY session_id
             ) GROUP BY p
             """
         ) {
@@ -237,7 +248,7 @@ public struct AnalyticsQueries: Sendable {
         try rows(
             """
             SELECT ifNull(session_cohort, -1) AS c, count(), avg(n), stddevSamp(n)
-            FROM (\(Self.perSession(includeFake: includeFake, extra: ", any(cohort) AS session_cohort")))
+            FROM (\(perSession(includeFake: includeFake, extra: ", any(cohort) AS session_cohort")))
             GROUP BY c ORDER BY c
             """
         ).map { row in

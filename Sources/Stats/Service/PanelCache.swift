@@ -9,9 +9,11 @@ public import Foundation
 /// next request. A result up to five lifetimes old is served without waiting while the next
 /// one loads, as long as the last load succeeded.
 ///
-/// A panel whose query is slow (millions of events) is reused for four times as long as it
-/// took to load, if that is longer than `lifetime`: the stores then spend at most about a
-/// fifth of their time on any one panel, however long its query takes. So a store that hangs costs at most one stuck load per panel, never a stuck
+/// A panel whose query is slow (millions of events) is reused for `loadFactor` (30) times as
+/// long as it took to load, if that is longer than `lifetime`: each panel then keeps its
+/// store busy at most a thirtieth of the time, and the dozen panels together about a third
+/// of one core, however large the data grows. Small data (a workshop's) loads in
+/// milliseconds and refreshes every `lifetime`; 10 M events refresh every 5–30 s. So a store that hangs costs at most one stuck load per panel, never a stuck
 /// request, and a room costs one query per panel per `lifetime`, not one per viewer.
 public final class PanelCache: @unchecked Sendable {
     /// What a request gets.
@@ -37,6 +39,7 @@ public final class PanelCache: @unchecked Sendable {
     }
 
     let lifetime: Duration
+    let loadFactor: Int
     let capacity: Int
     private let condition = NSCondition()
     private var entries: [String: Entry] = [:]
@@ -46,8 +49,10 @@ public final class PanelCache: @unchecked Sendable {
     ///   - lifetime: how long a result is reused; zero loads for every request (a load in
     ///     flight is still shared by the requests that arrive while it runs).
     ///   - capacity: entries kept at most (personal panels add one per viewer).
-    public init(lifetime: Duration, capacity: Int = 10_000) {
+    ///   - loadFactor: a result is fresh for at least this many times its load's duration.
+    public init(lifetime: Duration, loadFactor: Int = 30, capacity: Int = 10_000) {
         self.lifetime = lifetime
+        self.loadFactor = loadFactor
         self.capacity = capacity
     }
 
@@ -127,9 +132,9 @@ public final class PanelCache: @unchecked Sendable {
         }
     }
 
-    /// How long an entry's result is fresh: the lifetime, or four times its load's duration.
+    /// How long an entry's result is fresh: the lifetime, or `loadFactor` times its load's duration.
     private func lifetime(of entry: Entry) -> Duration {
-        lifetime == .zero ? .zero : max(lifetime, entry.loadDuration * 4)
+        lifetime == .zero ? .zero : max(lifetime, entry.loadDuration * loadFactor)
     }
 
     private func finish(_ key: String, _ outcome: Result<String, StoreError>, took: Duration) {

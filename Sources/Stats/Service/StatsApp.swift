@@ -62,7 +62,8 @@ public enum StatsApp {
         let map = loadMap(configuration.mapFile)
         let service = StatsService(
             analytics: AnalyticsQueries(
-                client: ClickHouseClient(url: configuration.clickHouseURL, timeout: configuration.loadTimeout)
+                client: ClickHouseClient(url: configuration.clickHouseURL, timeout: configuration.loadTimeout),
+                final: configuration.clickHouseFinal
             ),
             points: PointQueries(
                 pool: PostgresPool(dsn: configuration.postgresDSN, timeout: configuration.loadTimeout, logger: logger)
