@@ -1,7 +1,7 @@
 -- wrk request for bench/stats: a room of stats viewers. Every connection asks for the
 -- stats panels one after another (BENCH_PANEL_PATHS, space-separated), as htmx polling
--- them would, but without pausing between requests: a heavier load than real viewers,
--- whose pages poll each panel every 2-5 s.
+-- them would, BENCH_VIEWER_PAUSE_MS apart (a browser polls its 13 panels every 2-30 s:
+-- about 600 ms between requests), or without pausing (0): far heavier than real viewers.
 --   BENCH_COOKIE  "button_session=..." (the session and your-country panels use it)
 --   BENCH_XFF     the client address nginx reports
 local paths = {}
@@ -21,6 +21,13 @@ end
 local next_index = 1
 function init(args)
     next_index = math.random(#paths)
+end
+
+local pause = tonumber(os.getenv("BENCH_VIEWER_PAUSE_MS") or "0") or 0
+if pause > 0 then
+    function delay()
+        return pause
+    end
 end
 
 function request()
