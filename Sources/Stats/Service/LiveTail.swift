@@ -61,6 +61,11 @@ public final class LiveTail: @unchecked Sendable {
                 return
             }
             var decoder = PressEventDecoder(registry: registry)
+            // Messages are kept as they arrive and decoded only when the topic is drained or
+            // every 100 ms, and then only the newest `capacity`: at thousands of presses a
+            // second the tail decodes what viewers can see, not every event.
+            var pending: [KafkaMessage] = []
+            var lastDecode = ContinuousClock.now
             while !isStopped {
                 let message: KafkaMessage?
                 do {
@@ -70,13 +75,23 @@ public final class LiveTail: @unchecked Sendable {
                     try? await Task.sleep(for: .seconds(1))
                     continue
                 }
-                guard let message else { continue }
-                do {
-                    let (event, _) = try await decoder.decode(message.value)
-                    append(event, at: message.timestamp.map { Date(timeIntervalSince1970: Double($0) / 1000) })
-                } catch {
-                    logger.debug("live tail: an event it cannot decode: \(error)")
+                if let message {
+                    pending.append(message)
+                    if pending.count > 2 * capacity { pending.removeFirst(pending.count - capacity) }
                 }
+                guard !pending.isEmpty, message == nil || lastDecode.duration(to: .now) > .milliseconds(100) else {
+                    continue
+                }
+                for message in pending.suffix(capacity) {
+                    do {
+                        let (event, _) = try await decoder.decode(message.value)
+                        append(event, at: message.timestamp.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+                    } catch {
+                        logger.debug("live tail: an event it cannot decode: \(error)")
+                    }
+                }
+                pending.removeAll(keepingCapacity: true)
+                lastDecode = .now
             }
             consumer.close()
         }
