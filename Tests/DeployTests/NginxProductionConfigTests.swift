@@ -32,7 +32,9 @@ import Testing
         try main.write(to: directory.appendingPathComponent("nginx.conf"), atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-t", "-q", "-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path]
+        process.arguments = [
+            "-t", "-q", "-p", directory.path, "-c", directory.appendingPathComponent("nginx.conf").path,
+        ]
         let errors = Pipe()
         process.standardError = errors
         try process.run()
