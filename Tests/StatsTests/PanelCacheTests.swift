@@ -110,6 +110,23 @@ import Testing
         #expect(loads.load(ordering: .relaxed) == 1)
     }
 
+    @Test func timeQueuedForTheStoreIsNotThePanelsCost() {
+        let cache = PanelCache(lifetime: .milliseconds(50), loadFactor: 10)
+        let loads = Atomic(0)
+        let load: @Sendable () throws -> String = {
+            // 200 ms waiting for the store's turn, then an instant query.
+            Thread.sleep(forTimeInterval: 0.2)
+            QueueWait.add(.milliseconds(200))
+            return "v\(loads.add(1, ordering: .relaxed).newValue)"
+        }
+        #expect(cache.get("k", store: .clickHouse, deadline: deadline(2000), load: load).html == "v1")
+        // Had the wait counted, the result would be fresh for 2 s; it is for 50 ms.
+        Thread.sleep(forTimeInterval: 0.3)
+        _ = cache.get("k", store: .clickHouse, deadline: deadline(2000), load: load)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(loads.load(ordering: .relaxed) == 2)
+    }
+
     @Test func entriesBeyondCapacityAreEvicted() {
         let cache = PanelCache(lifetime: .seconds(30), capacity: 10)
         for index in 0..<50 {

@@ -128,13 +128,19 @@ public final class PanelCache: @unchecked Sendable {
             } catch {
                 outcome = .failure(StoreError(.failed, store: store, "\(error)"))
             }
-            finish(key, outcome, took: started.duration(to: clock.now))
+            // The panel's own cost: its loading time without the queue for the store's turn.
+            finish(key, outcome, took: started.duration(to: clock.now) - QueueWait.take())
         }
     }
 
-    /// How long an entry's result is fresh: the lifetime, or `loadFactor` times its load's duration.
+    /// The longest a slow load makes an entry stay fresh: a page never lags by more (unless
+    /// `lifetime` itself is longer).
+    static let longestLifetime: Duration = .seconds(60)
+
+    /// How long an entry's result is fresh: the lifetime, or `loadFactor` times its load's
+    /// duration, at most `longestLifetime`.
     private func lifetime(of entry: Entry) -> Duration {
-        lifetime == .zero ? .zero : max(lifetime, entry.loadDuration * loadFactor)
+        lifetime == .zero ? .zero : max(lifetime, min(entry.loadDuration * loadFactor, Self.longestLifetime))
     }
 
     private func finish(_ key: String, _ outcome: Result<String, StoreError>, took: Duration) {

@@ -9,10 +9,16 @@ import FoundationNetworking
 /// Blocking by design: a stats panel loads on a plain background thread (see `PanelCache`).
 /// The HTTP client is Foundation's URLSession, with the timeout both on the request and as
 /// ClickHouse's own `max_execution_time`, so a slow query is cancelled on the server too.
+///
+/// One query at a time per client (per stats process): the panels' queries queue rather than
+/// run side by side, so a page load asking for a dozen panels never takes every core from
+/// the press path, and each query's duration is its own cost (`QueueWait` tells the panel
+/// cache how long it waited).
 public final class ClickHouseClient: Sendable {
     let url: URL
     let timeout: Duration
     private let session: URLSession
+    private let turn = DispatchSemaphore(value: 1)
 
     /// - Parameters:
     ///   - url: the HTTP interface, e.g. `http://127.0.0.1:8123` (credentials in the URL if any).
@@ -31,6 +37,12 @@ public final class ClickHouseClient: Sendable {
     /// - Parameter sql: the query, without a FORMAT clause; values only through `ClickHouseSQL`.
     /// - Throws: `StoreError` (.unavailable, .timedOut or .failed with ClickHouse's message).
     public func rows(_ sql: String) throws(StoreError) -> [[String?]] {
+        let queued = ContinuousClock.now
+        guard turn.wait(timeout: .now() + timeout.seconds) == .success else {
+            throw StoreError(.timedOut, store: .clickHouse, "earlier queries held ClickHouse for \(timeout)")
+        }
+        defer { turn.signal() }
+        QueueWait.add(queued.duration(to: .now))
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
         var items = components?.queryItems ?? []
         items.append(URLQueryItem(name: "max_execution_time", value: String(max(1, Int(timeout.seconds.rounded(.up))))))
@@ -103,6 +115,26 @@ public final class ClickHouseClient: Sendable {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Time the current thread spent waiting for its turn at a store, so that the panel cache
+/// can tell a panel's own cost from the queue in front of it. Per thread: each panel load
+/// runs on a thread of its own (`PanelCache`).
+enum QueueWait {
+    static let key = "stats.queue-wait-seconds"
+
+    static func add(_ wait: Duration) {
+        let dictionary = Thread.current.threadDictionary
+        dictionary[key] = ((dictionary[key] as? Double) ?? 0) + wait.seconds
+    }
+
+    /// The waits added on this thread since the last call, and starts over.
+    static func take() -> Duration {
+        let dictionary = Thread.current.threadDictionary
+        let seconds = (dictionary[key] as? Double) ?? 0
+        dictionary[key] = nil
+        return .milliseconds(Int64(seconds * 1000))
     }
 }
 
