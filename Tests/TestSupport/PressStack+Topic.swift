@@ -6,13 +6,20 @@ extension PressStack {
     /// The registry id of the current event schema (the workers registered it at start).
     /// Retries for 10 s: right after a PostgreSQL restart the registry's first answers fail.
     public func schemaID() async throws -> Int32 {
+        // The id of PressEvent.schemaJSON itself (the registry's lookup, POST /subjects/S),
+        // not of the subject's latest version: tests running alongside register other
+        // versions (the original app's schema), and the workers write with this one.
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
-            let answer = try? await HTTP.send("GET", "\(registry)/subjects/\(PressEvent.subject)/versions/latest")
+            let answer = try? await HTTP.json(
+                "POST",
+                "\(registry)/subjects/\(PressEvent.subject)",
+                ["schema": PressEvent.schemaJSON]
+            )
             if let id = (answer?.json as? [String: Any])?["id"] as? Int { return Int32(id) }
             guard ContinuousClock.now < deadline else {
                 throw StackEnvError(
-                    message: "the registry has no \(PressEvent.subject): \(answer?.text ?? "no answer")"
+                    message: "the registry has no \(PressEvent.subject) with our schema: \(answer?.text ?? "no answer")"
                 )
             }
             try await Task.sleep(for: .milliseconds(200))
