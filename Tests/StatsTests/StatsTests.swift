@@ -192,3 +192,11 @@ import Testing
         #expect(boredom.survival.first { $0.minutes == 3 }?.share == 0)
     }
 }
+
+@Suite struct PanelRenderingTests {
+    @Test func timesAreUTCWithSeconds() {
+        #expect(PanelRendering.time(Date(timeIntervalSince1970: 983_674_801.5)) == "2001-03-04 03:00:01 UTC")
+        #expect(PanelRendering.time(Date(timeIntervalSince1970: 0)) == "1970-01-01 00:00:00 UTC")
+        #expect(PanelRendering.time(Date(timeIntervalSince1970: 1_795_789_082)) == "2026-11-27 14:18:02 UTC")
+    }
+}

@@ -54,16 +54,6 @@ public enum PanelKind: String, CaseIterable, Sendable {
         }
     }
 
-    /// Where the panel's data comes from, for the "unavailable" notice.
-    var stores: [Store] {
-        switch self {
-        case .stream: [.kafka, .postgres]
-        case .session: [.postgres]
-        case .health: [.kafka, .postgres, .clickHouse]
-        default: [.clickHouse]
-        }
-    }
-
     /// How often the page asks for a fresh copy, in seconds.
     var pollSeconds: Int {
         switch self {

@@ -14,13 +14,18 @@ enum PanelRendering {
 
     static func empty(_ text: String = "No presses yet.") -> String { "<p class=\"empty\">\(HTML.escape(text))</p>" }
 
-    static func time(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
-    }
+    /// "2026-11-27 14:03:05 UTC", whatever the server's locale and zone. One format style
+    /// for every call (a value, safe on any thread), not a DateFormatter per stream line.
+    static let utc = Date.VerbatimFormatStyle(
+        format: """
+            \(year: .extended(minimumLength: 4))-\(month: .twoDigits)-\(day: .twoDigits) \
+            \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) UTC
+            """,
+        timeZone: .gmt,
+        calendar: Calendar(identifier: .gregorian)
+    )
+
+    static func time(_ date: Date) -> String { date.formatted(utc) }
 
     static func date(micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
 

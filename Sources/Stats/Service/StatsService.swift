@@ -79,10 +79,17 @@ public final class StatsService: Sendable {
                 headers: headers
             )
         }
-        let session = codec.session(
-            fromCookieBytes: request.paramBytes("HTTP_COOKIE"),
-            now: Int64(Date().timeIntervalSince1970)
-        )
+        // The cookie's MAC is checked only where a panel depends on the viewer: the page
+        // polls the other panels every few seconds and has no use for it there.
+        let personal =
+            switch stats.target {
+            case .page: true
+            case .panel(let kind): kind.isPersonal
+            }
+        let session =
+            personal
+            ? codec.session(fromCookieBytes: request.paramBytes("HTTP_COOKIE"), now: Int64(Date().timeIntervalSince1970))
+            : nil
         let deadline = clock.now.advanced(by: timeout)
         let body: String
         switch stats.target {
