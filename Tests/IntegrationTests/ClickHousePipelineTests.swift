@@ -25,20 +25,8 @@ import Testing
 
     @Test func pressesThroughNginxAreExactlyTheseRowsInClickHouseWithTheirPlaceAndLocalTime() async throws {
         let sourceMark = try stack.mark()
-        // Addresses libloc's database places in known countries (as EnrichedTopicTests uses),
-        // two fresh sessions each.
-        let addresses = [("130.149.0.1", "DE"), ("128.232.0.1", "GB"), ("133.11.0.1", "JP"), ("128.32.0.1", "US")]
-        var countries: [UUID: String] = [:]
-        for _ in 0..<2 {
-            for (address, code) in addresses {
-                let client = PressClient(appURL: stack.app, forwardedFor: address)
-                try await client.post("/api/enter")
-                try await client.post("/api/press")
-                try await client.post("/api/press")
-                #expect(client.answers.map(\.status) == [200, 200, 200])
-                countries[try stack.session(client).id] = code
-            }
-        }
+        // Two fresh sessions per known country.
+        let countries = try await stack.pressFromKnownCountries(rounds: 2)
         let sessions = Array(countries.keys)
         let total = 3 * sessions.count
         let sources = try stack.messages(since: sourceMark, sessions: sessions, expected: total)

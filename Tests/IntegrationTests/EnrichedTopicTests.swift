@@ -21,19 +21,9 @@ import Testing
     @Test func pressesThroughNginxAreExactlyOneEnrichedMessageEachWithTheirPlaceAndSource() async throws {
         let sourceMark = try stack.mark()
         let enrichedMark = try topic.mark()
-        // Addresses libloc's database places in known countries (as the press path tests use).
-        let addresses = [("130.149.0.1", "DE"), ("128.232.0.1", "GB"), ("133.11.0.1", "JP"), ("128.32.0.1", "US")]
-        var countries: [UUID: String] = [:]
-        for (address, code) in addresses {
-            let client = PressClient(appURL: stack.app, forwardedFor: address)
-            try await client.post("/api/enter")
-            try await client.post("/api/press")
-            try await client.post("/api/press")
-            #expect(client.answers.map(\.status) == [200, 200, 200])
-            countries[try stack.session(client).id] = code
-        }
+        let countries = try await stack.pressFromKnownCountries()
         let sessions = Array(countries.keys)
-        let total = 3 * addresses.count
+        let total = 3 * countries.count
         let sources = try stack.messages(since: sourceMark, sessions: sessions, expected: total)
         let events = try stack.events(since: sourceMark, sessions: sessions, expected: total)
         try #require(sources.count == total && events.count == total)

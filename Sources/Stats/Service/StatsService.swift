@@ -88,7 +88,10 @@ public final class StatsService: Sendable {
             }
         let session =
             personal
-            ? codec.session(fromCookieBytes: request.paramBytes("HTTP_COOKIE"), now: Int64(Date().timeIntervalSince1970))
+            ? codec.session(
+                fromCookieBytes: request.paramBytes("HTTP_COOKIE"),
+                now: Int64(Date().timeIntervalSince1970)
+            )
             : nil
         let deadline = clock.now.advanced(by: timeout)
         let body: String
