@@ -15,8 +15,10 @@ import FoundationNetworking
 /// the press path, and each query's duration is its own cost (`QueueWait` tells the panel
 /// cache how long it waited).
 public final class ClickHouseClient: Sendable {
-    let url: URL
     let timeout: Duration
+    /// The interface's URL with the settings every stats query carries: ClickHouse's own
+    /// time limit, and read-only. Nil when `CLICKHOUSE_URL` cannot carry them.
+    private let target: URL?
     private let session: URLSession
     private let turn = DispatchSemaphore(value: 1)
 
@@ -24,8 +26,15 @@ public final class ClickHouseClient: Sendable {
     ///   - url: the HTTP interface, e.g. `http://127.0.0.1:8123` (credentials in the URL if any).
     ///   - timeout: how long a query may take, connecting included.
     public init(url: URL, timeout: Duration) {
-        self.url = url
         self.timeout = timeout
+        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
+        let given = components?.queryItems ?? []
+        components?.queryItems =
+            given + [
+                URLQueryItem(name: "max_execution_time", value: String(max(1, Int(timeout.seconds.rounded(.up))))),
+                URLQueryItem(name: "readonly", value: "1"),
+            ]
+        target = components?.url
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout.seconds
         configuration.timeoutIntervalForResource = timeout.seconds
@@ -43,12 +52,7 @@ public final class ClickHouseClient: Sendable {
         }
         defer { turn.signal() }
         QueueWait.add(queued.duration(to: .now))
-        var components = URLComponents(url: url, resolvingAgainstBaseURL: false)
-        var items = components?.queryItems ?? []
-        items.append(URLQueryItem(name: "max_execution_time", value: String(max(1, Int(timeout.seconds.rounded(.up))))))
-        items.append(URLQueryItem(name: "readonly", value: "1"))
-        components?.queryItems = items
-        guard let target = components?.url else { throw StoreError(.failed, store: .clickHouse, "bad CLICKHOUSE_URL") }
+        guard let target else { throw StoreError(.failed, store: .clickHouse, "bad CLICKHOUSE_URL") }
         var request = URLRequest(url: target)
         request.httpMethod = "POST"
         request.timeoutInterval = timeout.seconds
