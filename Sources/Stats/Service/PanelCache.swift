@@ -6,15 +6,16 @@ public import Foundation
 /// panel's result expires starts one load on a background thread, and every request (that
 /// one included) waits for it only until its own deadline. A request that is out of time gets
 /// the last good result, marked with its age, or nothing; the load carries on and serves the
-/// next request. A result up to five lifetimes old is served without waiting while the next
-/// one loads, as long as the last load succeeded.
+/// next request. So a store that hangs costs at most one stuck load per panel, never a stuck
+/// request, and a room costs one query per panel per `lifetime`, not one per viewer. A result
+/// up to five lifetimes old is served without waiting while the next one loads, as long as
+/// the last load succeeded.
 ///
 /// A panel whose query is slow (millions of events) is reused for `loadFactor` (30) times as
-/// long as it took to load, if that is longer than `lifetime`: each panel then keeps its
-/// store busy at most a thirtieth of the time, and the dozen panels together about a third
-/// of one core, however large the data grows. Small data (a workshop's) loads in
-/// milliseconds and refreshes every `lifetime`; 10 M events refresh every 5–30 s. So a store that hangs costs at most one stuck load per panel, never a stuck
-/// request, and a room costs one query per panel per `lifetime`, not one per viewer.
+/// long as it took to load, if that is longer than `lifetime`, and at most
+/// `longestLifetime` (20 s): each panel then keeps its store busy about a thirtieth of the
+/// time, and the dozen panels together about a third of one core. Small data (a workshop's)
+/// loads in milliseconds and refreshes every `lifetime`; 10 M events every 5–20 s.
 public final class PanelCache: @unchecked Sendable {
     /// What a request gets.
     public struct Answer: Sendable {
@@ -135,7 +136,8 @@ public final class PanelCache: @unchecked Sendable {
 
     /// The longest a slow load makes an entry stay fresh: a page never lags by more (unless
     /// `lifetime` itself is longer).
-    static let longestLifetime: Duration = .seconds(60)
+    /// (A load slowed by a busy machine, not by its data, must not freeze its panel for long.)
+    static let longestLifetime: Duration = .seconds(20)
 
     /// How long an entry's result is fresh: the lifetime, or `loadFactor` times its load's
     /// duration, at most `longestLifetime`.
