@@ -30,7 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         // base64url for the session cookie.
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
-        // Options and help of button-topics.
+        // Options, help and --version of every executable but button-fcgi.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
     ],
     targets: [
@@ -57,6 +57,12 @@ let package = Package(
         .target(
             name: "SchemaRegistryServer",
             dependencies: ["SchemaRegistry", "Avro", "Postgres", "FastCGI", log],
+            swiftSettings: strict
+        ),
+        // What every executable's command line shares: the release and environment fallbacks.
+        .target(
+            name: "ButtonCLI",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
         .target(name: "LocalBroker", dependencies: ["Kafka", "POSIXSupport", log], swiftSettings: strict),
