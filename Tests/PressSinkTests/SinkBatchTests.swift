@@ -38,6 +38,25 @@ import Testing
         #expect(batch.isEmpty && batch.ranges.isEmpty && !batch.isDue(at: start + .seconds(1)))
     }
 
+    /// A partition sought back after a rebalance is read again while its first reading may
+    /// still wait in the batch: the second copy is left out, so no row is written twice.
+    @Test func aPositionReadTwiceIsBatchedOnce() {
+        let start = ContinuousClock.now
+        var batch = SinkBatch(maximum: 100, wait: .seconds(1))
+        var added: [Bool] = []
+        for offset in Int64(10)..<13 {
+            added.append(batch.add(PressRow(event: event, partition: p0, offset: offset), at: start))
+        }
+        added.append(batch.add(PressRow(event: event, partition: p0, offset: 10), at: start))
+        added.append(batch.add(DeadLetter(partition: p0, offset: 12, key: nil, value: [1], reason: "x"), at: start))
+        added.append(batch.add(PressRow(event: event, partition: p1, offset: 10), at: start))
+        added.append(batch.add(PressRow(event: event, partition: p0, offset: 13), at: start))
+        #expect(added == [true, true, true, false, false, true, true])
+        #expect(batch.rows.map(\.offset) == [10, 11, 12, 10, 13])
+        #expect(batch.deadLetters.isEmpty)
+        #expect(batch.ranges == [p0: 10..<14, p1: 10..<11])
+    }
+
     @Test func trackerAcceptsInOrderSkipsOldSeeksOnceOnGaps() {
         var tracker = PositionTracker()
         #expect(tracker.decide(p0, offset: 0) == .lookUp)

@@ -161,6 +161,10 @@ public final class PressSink {
             if now - lastAssignmentCheck >= .seconds(1) {
                 lastAssignmentCheck = now
                 if let current = try? Set(consumer.assignment()), current != assigned {
+                    // Write what was read before the rebalance first: the stored offsets read
+                    // below then cover it, and no partition is sought back past messages that
+                    // still wait in the batch (they would be read, and batched, twice).
+                    await flush()
                     // Partitions that came back may have been advanced by another sink meanwhile.
                     let added = current.subtracting(assigned)
                     tracker.forget(added)

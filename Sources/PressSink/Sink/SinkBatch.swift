@@ -27,16 +27,32 @@ public struct SinkBatch: Sendable {
     public var count: Int { rows.count + deadLetters.count }
     public var isEmpty: Bool { count == 0 }
 
-    /// Adds an event.
-    public mutating func add(_ row: PressRow, at now: ContinuousClock.Instant) {
+    /// Adds an event, unless the batch already holds its position.
+    /// - Returns: false when the message was a second copy and was left out.
+    @discardableResult
+    public mutating func add(_ row: PressRow, at now: ContinuousClock.Instant) -> Bool {
+        guard !holds(row.partition, row.offset) else { return false }
         rows.append(row)
         cover(row.partition, row.offset, now)
+        return true
     }
 
-    /// Adds a dead letter.
-    public mutating func add(_ letter: DeadLetter, at now: ContinuousClock.Instant) {
+    /// Adds a dead letter, unless the batch already holds its position.
+    /// - Returns: false when the message was a second copy and was left out.
+    @discardableResult
+    public mutating func add(_ letter: DeadLetter, at now: ContinuousClock.Instant) -> Bool {
+        guard !holds(letter.partition, letter.offset) else { return false }
         deadLetters.append(letter)
         cover(letter.partition, letter.offset, now)
+        return true
+    }
+
+    /// Whether a position is already in the batch. The sink adds each partition's messages
+    /// in offset order with no gaps, so a partition's range holds exactly its messages; a
+    /// message inside it was read twice (a partition sought back after a rebalance while its
+    /// earlier messages still waited here) and must not be written twice.
+    public func holds(_ partition: KafkaPartition, _ offset: Int64) -> Bool {
+        ranges[partition]?.contains(offset) ?? false
     }
 
     /// Whether the batch should be written now.
