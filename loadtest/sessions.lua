@@ -57,6 +57,8 @@ end
 
 -- Main thread: keep the threads so done() can collect their counts.
 local threads = {}
+-- A press is answered within BUTTON_ACK_TIMEOUT_MS (2 s) even when Kafka is away.
+QUIET_US = 2500000
 function setup(thread)
     thread:set("index", #threads)
     table.insert(threads, thread)
@@ -68,6 +70,7 @@ local by_id = {}
 local next_session = 0
 local press_until = 0
 local draining = false
+local last_press_answer = 0
 statuses = {}
 acknowledged = {}
 unattributed_2xx = 0
@@ -75,6 +78,21 @@ sent = 0
 answered = 0
 first_send = 0
 last_answer = 0
+
+-- This thread is done: stop it, and say so in "<LOADTEST_RESULT>.thread<index>"; loadtest/run
+-- interrupts wrk (SIGINT: wrk stops and calls done()) once every thread said so, rather than
+-- wait out wrk's duration, so the stores' catch-up is timed from the last answer.
+local finished = false
+function finish()
+    if finished then return end
+    finished = true
+    local marker = io.open(os.getenv("LOADTEST_RESULT") .. ".thread" .. index, "w")
+    if marker ~= nil then
+        marker:write(tostring(last_answer), "\n")
+        marker:close()
+    end
+    wrk.thread:stop()
+end
 
 function init(args)
     local count = tonumber(os.getenv("LOADTEST_THREADS")) or 1
@@ -91,12 +109,23 @@ function init(args)
         line_number = line_number + 1
     end
     press_until = now_us() + tonumber(os.getenv("LOADTEST_PRESS_SECONDS")) * 1000000
+    -- wrk calls the first thread's request() once more, right after init, only to look at
+    -- the request it returns (script_verify_request): that one is never sent.
+    verifying = index == 0
 end
 
 function request()
+    if verifying then
+        verifying = false
+        return wrk.format("GET", "/api/health")
+    end
     if not draining and (#sessions == 0 or now_us() >= press_until) then draining = true end
     if draining then
-        if sent == answered then wrk.thread:stop() end
+        -- Done when every press sent was answered, or, should one never be, when none was
+        -- for QUIET_US.
+        if sent == answered or now_us() - math.max(press_until, last_press_answer) >= QUIET_US then
+            finish()
+        end
         return wrk.format("GET", "/api/health")
     end
     next_session = next_session % #sessions + 1
@@ -117,6 +146,7 @@ function response(status, headers, body)
     if set_cookie == nil and status == 200 and body == "ok\n" then return end
     answered = answered + 1
     last_answer = now_us()
+    last_press_answer = last_answer
     statuses[status] = (statuses[status] or 0) + 1
     if status >= 200 and status < 300 then
         local value = cookie_value(set_cookie)
@@ -129,7 +159,14 @@ function response(status, headers, body)
             if known ~= nil then sessions[known].cookie = value end
         end
     end
-    if draining and sent == answered then wrk.thread:stop() end
+    if draining and sent == answered then finish() end
+end
+
+-- While draining, a connection's health checks go out 20 times a second, not as fast as
+-- they are answered: they would fill wrk's latency figures with requests that are not presses.
+function delay()
+    if draining then return 50 end
+    return 0
 end
 
 function done(summary, latency, requests)

@@ -161,7 +161,6 @@ def main_run(argv=None):
             for session_id, count in press_tally.acknowledged.items():
                 tally.acknowledge(session_id, count)
             tally.unattributed_2xx += press_tally.unattributed_2xx
-            tally.unanswered_unattributed += press_tally.unanswered_unattributed
             for status, count in press_tally.statuses.items():
                 tally.statuses[status] = tally.statuses.get(status, 0) + count
             tally.requests += press_tally.requests
@@ -170,8 +169,9 @@ def main_run(argv=None):
             summary.append(f"  presses {press_tally.requests} in {window:.2f} s: {press_tally.requests / window:.0f} rps;"
                            f" latency p50 {latency['p50'] / 1000:.2f} ms, p90 {latency['p90'] / 1000:.2f} ms, "
                            f"p99 {latency['p99'] / 1000:.2f} ms, max {latency['max'] / 1000:.1f} ms (wrk)")
-            summary.append(f"  press answers: {_statuses(press_tally.statuses)}"
-                           + (f"; unanswered at the end: {figures['unanswered']}" if figures["unanswered"] else ""))
+            summary.append(f"  press answers: {_statuses(press_tally.statuses)}")
+            if figures["unanswered"]:
+                summary.append(f"  presses sent and not answered when wrk stopped: {figures['unanswered']}")
             errors = {key: value for key, value in figures["errors"].items() if value}
             if errors:
                 summary.append(f"  wrk socket errors: {errors}")
