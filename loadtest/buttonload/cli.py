@@ -37,10 +37,10 @@ def _bounded(name, low, high):
 
 def _seconds(name, low, high):
     def parse(text):
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)(s|m)?", text.strip())
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)(s|m|h)?", text.strip())
         if not match:
             raise argparse.ArgumentTypeError(f"{name} must be a duration like 20s or 2m, not {text!r}")
-        value = float(match.group(1)) * (60 if match.group(2) == "m" else 1)
+        value = float(match.group(1)) * {"m": 60, "h": 3600}.get(match.group(2), 1)
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(f"{name} must be between {low:g} s and {high:g} s, not {value:g} s")
         return value
