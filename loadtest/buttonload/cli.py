@@ -211,6 +211,8 @@ def main_run(argv=None):
         json.dump(expectations, handle, indent=1, sort_keys=True)
     for line in summary:
         print(line, flush=True)
+    if not tally.acknowledged:
+        return _fail(f"no request was acknowledged ({_statuses(tally.statuses)}): is the stack up at {app}?", 1)
     print(f"  expectations written to {expectations_file}; waiting for the pipeline to drain", flush=True)
     code = _reconcile_and_report(expectations, stack, args, os.path.join(out, "reconciliation.json"), summary)
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as handle:

@@ -42,19 +42,23 @@ KCAT_OPTIONS = ("-X", "fetch.wait.max.ms=20")
 
 
 def _kcat(arguments, timeout):
+    if "-C" in arguments:
+        arguments = [*KCAT_OPTIONS, *arguments]
     try:
-        done = subprocess.run(["kcat", *KCAT_OPTIONS, *arguments], capture_output=True, timeout=timeout)
+        done = subprocess.run(["kcat", *arguments], capture_output=True, timeout=timeout)
     except OSError:
         raise StoreError("kcat is not installed (scripts/install-deps --test installs it)") from None
     except subprocess.TimeoutExpired:
         raise StoreError(f"kcat did not finish within {timeout} s: is the broker up?") from None
     if done.returncode != 0:
-        raise StoreError(f"kcat failed: {done.stderr.decode(errors='replace').strip()}")
+        # Its last line says why (librdkafka's connection attempts come before it).
+        lines = done.stderr.decode(errors="replace").strip().splitlines() or ["no message"]
+        raise StoreError(f"kcat failed: {lines[-1].lstrip('% ')}")
     return done.stdout
 
 
 def kafka_partitions(bootstrap, topic=TOPIC):
-    metadata = json.loads(_kcat(["-b", bootstrap, "-L", "-J", "-t", topic, "-m", "10"], 20))
+    metadata = json.loads(_kcat(["-b", bootstrap, "-L", "-J", "-t", topic, "-m", "5"], 20))
     for entry in metadata.get("topics", []):
         if entry.get("topic") == topic and entry.get("partitions"):
             return sorted(partition["partition"] for partition in entry["partitions"])
