@@ -50,7 +50,10 @@ public struct ConsoleConsumer {
         let timeout = Duration.milliseconds(options.connectTimeoutMilliseconds)
         let registry: SchemaRegistryClient
         do {
-            registry = try SchemaRegistryClient(url: registryURL, timeout: Double(options.connectTimeoutMilliseconds) / 1000)
+            registry = try SchemaRegistryClient(
+                url: registryURL,
+                timeout: Double(options.connectTimeoutMilliseconds) / 1000
+            )
         } catch {
             throw ConsoleError("--registry (SCHEMA_REGISTRY_URL): \(error)")
         }

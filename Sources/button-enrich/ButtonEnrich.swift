@@ -22,47 +22,83 @@ struct ButtonEnrich: AsyncParsableCommand {
     )
 
     @Option(
-        help: ArgumentHelp(
-            "Kafka brokers, host:port[,…]. \(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))",
+        help: .environment(
+            "Kafka brokers, host:port[,…].",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "KAFKA_BOOTSTRAP",
             valueName: "hosts"
         )
     )
     var bootstrap: String?
 
-    @Option(help: ArgumentHelp("The schema registry. \(EnvironmentDefault.note("SCHEMA_REGISTRY_URL"))", valueName: "url"))
+    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
     var registry: String?
 
-    @Option(help: "Topic read; default button_presses. \(EnvironmentDefault.note("ENRICH_SOURCE_TOPIC"))")
+    @Option(help: .environment("Topic read; default button_presses.", "ENRICH_SOURCE_TOPIC"))
     var sourceTopic: String?
 
-    @Option(help: "Topic written; default button_presses_enriched. \(EnvironmentDefault.note("ENRICH_TARGET_TOPIC"))")
+    @Option(help: .environment("Topic written; default button_presses_enriched.", "ENRICH_TARGET_TOPIC"))
     var targetTopic: String?
 
-    @Option(help: "Topic for messages that cannot be enriched; default button_presses_enriched_dead_letters. \(EnvironmentDefault.note("ENRICH_DEAD_LETTER_TOPIC"))")
+    @Option(
+        help: .environment(
+            "Topic for messages that cannot be enriched; default button_presses_enriched_dead_letters.",
+            "ENRICH_DEAD_LETTER_TOPIC"
+        )
+    )
     var deadLetterTopic: String?
 
-    @Option(help: "Consumer group; default button-enrich. \(EnvironmentDefault.note("ENRICH_GROUP"))")
+    @Option(help: .environment("Consumer group; default button-enrich.", "ENRICH_GROUP"))
     var group: String?
 
-    @Option(help: "How often acknowledged positions are committed, 10–600000; default 1000. \(EnvironmentDefault.note("ENRICH_COMMIT_INTERVAL_MS"))")
+    @Option(
+        help: .environment(
+            "How often acknowledged positions are committed, 10–600000; default 1000.",
+            "ENRICH_COMMIT_INTERVAL_MS"
+        )
+    )
     var commitIntervalMs: Int?
 
-    @Option(help: "Produced messages awaiting acknowledgement at most; default 50000. \(EnvironmentDefault.note("ENRICH_MAX_IN_FLIGHT"))")
+    @Option(
+        help: .environment("Produced messages awaiting acknowledgement at most; default 50000.", "ENRICH_MAX_IN_FLIGHT")
+    )
     var maxInFlight: Int?
 
-    @Option(help: "How long the producer retries a message; default 30000. \(EnvironmentDefault.note("ENRICH_DELIVERY_TIMEOUT_MS"))")
+    @Option(help: .environment("How long the producer retries a message; default 30000.", "ENRICH_DELIVERY_TIMEOUT_MS"))
     var deliveryTimeoutMs: Int?
 
-    @Option(help: "How often the lag is logged and the status file written; default 5000. \(EnvironmentDefault.note("ENRICH_LAG_INTERVAL_MS"))")
+    @Option(
+        help: .environment(
+            "How often the lag is logged and the status file written; default 5000.",
+            "ENRICH_LAG_INTERVAL_MS"
+        )
+    )
     var lagIntervalMs: Int?
 
-    @Option(help: ArgumentHelp("File rewritten with the lag and counters; default none. \(EnvironmentDefault.note("ENRICH_STATUS_FILE"))", valueName: "path"))
+    @Option(
+        help: .environment(
+            "File rewritten with the lag and counters; default none.",
+            "ENRICH_STATUS_FILE",
+            valueName: "path"
+        )
+    )
     var statusFile: String?
 
-    @Option(help: ArgumentHelp("tzdata's zone table; default /usr/share/zoneinfo/zone.tab. \(EnvironmentDefault.note("ENRICH_ZONE_TAB"))", valueName: "path"))
+    @Option(
+        help: .environment(
+            "tzdata's zone table; default /usr/share/zoneinfo/zone.tab.",
+            "ENRICH_ZONE_TAB",
+            valueName: "path"
+        )
+    )
     var zoneTab: String?
 
-    @Option(help: "How long the broker may take to answer at start, 0 waits forever; default 10000. \(EnvironmentDefault.note("ENRICH_START_TIMEOUT_MS"))")
+    @Option(
+        help: .environment(
+            "How long the broker may take to answer at start, 0 waits forever; default 10000.",
+            "ENRICH_START_TIMEOUT_MS"
+        )
+    )
     var startTimeoutMs: Int?
 
     var overrides: EnvironmentOverrides {

@@ -21,28 +21,44 @@ struct ButtonRegistry: ParsableCommand {
         version: ButtonVersion.current
     )
 
-    @Option(help: ArgumentHelp("FastCGI socket, unix:/path or host:port; default unix:.run/registry.sock. \(EnvironmentDefault.note("REGISTRY_LISTEN"))", valueName: "address"))
+    @Option(
+        help: .environment(
+            "FastCGI socket, unix:/path or host:port; default unix:.run/registry.sock.",
+            "REGISTRY_LISTEN",
+            valueName: "address"
+        )
+    )
     var listen: String?
 
-    @Option(help: ArgumentHelp("The unix socket's mode, octal; default 0660. \(EnvironmentDefault.note("REGISTRY_LISTEN_MODE"))", valueName: "mode"))
+    @Option(
+        help: .environment("The unix socket's mode, octal; default 0660.", "REGISTRY_LISTEN_MODE", valueName: "mode")
+    )
     var listenMode: String?
 
-    @Option(help: ArgumentHelp("The unix socket's group (nginx's); default the process's. \(EnvironmentDefault.note("REGISTRY_LISTEN_GROUP"))", valueName: "group"))
+    @Option(
+        help: .environment(
+            "The unix socket's group (nginx's); default the process's.",
+            "REGISTRY_LISTEN_GROUP",
+            valueName: "group"
+        )
+    )
     var listenGroup: String?
 
     @Option(
         name: .customLong("pg-dsn"),
-        help: ArgumentHelp(
-            "libpq connection string (other users see options in ps: prefer the variable for a password). \(EnvironmentDefault.note("REGISTRY_PG_DSN", "PG_DSN"))",
+        help: .environment(
+            "libpq connection string (other users see options in ps: prefer the variable for a password).",
+            "REGISTRY_PG_DSN",
+            "PG_DSN",
             valueName: "dsn"
         )
     )
     var postgresDSN: String?
 
-    @Option(help: "Worker processes, 1–256; default 1. \(EnvironmentDefault.note("REGISTRY_PROCESSES"))")
+    @Option(help: .environment("Worker processes, 1–256; default 1.", "REGISTRY_PROCESSES"))
     var processes: Int?
 
-    @Option(help: "Threads per worker, 1–256; default 16. \(EnvironmentDefault.note("REGISTRY_THREADS"))")
+    @Option(help: .environment("Threads per worker, 1–256; default 16.", "REGISTRY_THREADS"))
     var threads: Int?
 
     var overrides: EnvironmentOverrides {

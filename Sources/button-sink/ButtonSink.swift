@@ -12,7 +12,8 @@ import PressSink
 struct ButtonSink: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "button-sink",
-        abstract: "Kafka → PostgreSQL: stores every button event once, with the Kafka positions in the same transaction.",
+        abstract:
+            "Kafka → PostgreSQL: stores every button event once, with the Kafka positions in the same transaction.",
         discussion: """
             Runs until SIGTERM/SIGINT, then writes the batch in hand and exits 0. Every setting comes \
             from its environment variable unless its option is given; other librdkafka properties come \
@@ -25,46 +26,72 @@ struct ButtonSink: AsyncParsableCommand {
 
     @Option(
         name: .customLong("pg-dsn"),
-        help: ArgumentHelp(
-            "libpq connection string (other users see options in ps: prefer the variable for a password). \(EnvironmentDefault.note("PG_DSN"))",
+        help: .environment(
+            "libpq connection string (other users see options in ps: prefer the variable for a password).",
+            "PG_DSN",
             valueName: "dsn"
         )
     )
     var postgresDSN: String?
 
     @Option(
-        help: ArgumentHelp(
-            "Kafka brokers, host:port[,…]. \(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))",
+        help: .environment(
+            "Kafka brokers, host:port[,…].",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "KAFKA_BOOTSTRAP",
             valueName: "hosts"
         )
     )
     var bootstrap: String?
 
-    @Option(help: ArgumentHelp("The schema registry. \(EnvironmentDefault.note("SCHEMA_REGISTRY_URL"))", valueName: "url"))
+    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
     var registry: String?
 
-    @Option(help: "Topic read; default button_presses. \(EnvironmentDefault.note("SINK_TOPIC"))")
+    @Option(help: .environment("Topic read; default button_presses.", "SINK_TOPIC"))
     var topic: String?
 
-    @Option(help: "Consumer group; sinks in one group share the partitions; default button-sink. \(EnvironmentDefault.note("SINK_GROUP"))")
+    @Option(
+        help: .environment(
+            "Consumer group; sinks in one group share the partitions; default button-sink.",
+            "SINK_GROUP"
+        )
+    )
     var group: String?
 
-    @Option(help: "Events per transaction at most, 1–100000; default 5000. \(EnvironmentDefault.note("SINK_BATCH_MAX"))")
+    @Option(help: .environment("Events per transaction at most, 1–100000; default 5000.", "SINK_BATCH_MAX"))
     var batchMax: Int?
 
-    @Option(help: "How long a batch's first event waits for more, 0–800; default 200. \(EnvironmentDefault.note("SINK_BATCH_WAIT_MS"))")
+    @Option(
+        help: .environment("How long a batch's first event waits for more, 0–800; default 200.", "SINK_BATCH_WAIT_MS")
+    )
     var batchWaitMs: Int?
 
-    @Option(help: "How often the lag is logged and the status file written; default 5000. \(EnvironmentDefault.note("SINK_LAG_INTERVAL_MS"))")
+    @Option(
+        help: .environment(
+            "How often the lag is logged and the status file written; default 5000.",
+            "SINK_LAG_INTERVAL_MS"
+        )
+    )
     var lagIntervalMs: Int?
 
-    @Option(help: ArgumentHelp("File rewritten with the lag and counters; default none. \(EnvironmentDefault.note("SINK_STATUS_FILE"))", valueName: "path"))
+    @Option(
+        help: .environment(
+            "File rewritten with the lag and counters; default none.",
+            "SINK_STATUS_FILE",
+            valueName: "path"
+        )
+    )
     var statusFile: String?
 
-    @Option(help: ArgumentHelp("copy or insert; default copy. \(EnvironmentDefault.note("SINK_WRITE_METHOD"))", valueName: "method"))
+    @Option(help: .environment("copy or insert; default copy.", "SINK_WRITE_METHOD", valueName: "method"))
     var writeMethod: String?
 
-    @Option(help: "How long PostgreSQL and the broker may take to answer at start, 0 waits forever; default 10000. \(EnvironmentDefault.note("SINK_START_TIMEOUT_MS"))")
+    @Option(
+        help: .environment(
+            "How long PostgreSQL and the broker may take to answer at start, 0 waits forever; default 10000.",
+            "SINK_START_TIMEOUT_MS"
+        )
+    )
     var startTimeoutMs: Int?
 
     var overrides: EnvironmentOverrides {
@@ -112,13 +139,16 @@ struct Migrate: ParsableCommand {
 
     @Option(
         name: .customLong("pg-dsn"),
-        help: ArgumentHelp("libpq connection string. \(EnvironmentDefault.note("PG_DSN"))", valueName: "dsn")
+        help: .environment("libpq connection string.", "PG_DSN", valueName: "dsn")
     )
     var postgresDSN: String?
 
     func run() throws {
         guard let dsn = postgresDSN ?? EnvironmentDefault.string("PG_DSN") else {
-            throw StartupFailure.configuration(program: "button-sink migrate", SinkConfigurationError.missingDSN.message)
+            throw StartupFailure.configuration(
+                program: "button-sink migrate",
+                SinkConfigurationError.missingDSN.message
+            )
         }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         do {

@@ -21,69 +21,118 @@ struct ButtonStats: ParsableCommand {
         version: ButtonVersion.current
     )
 
-    @Option(help: ArgumentHelp("FastCGI socket, unix:/path or host:port; default unix:.run/stats.sock. \(EnvironmentDefault.note("STATS_LISTEN"))", valueName: "address"))
+    @Option(
+        help: .environment(
+            "FastCGI socket, unix:/path or host:port; default unix:.run/stats.sock.",
+            "STATS_LISTEN",
+            valueName: "address"
+        )
+    )
     var listen: String?
 
-    @Option(help: ArgumentHelp("The unix socket's mode, octal; default 0660. \(EnvironmentDefault.note("STATS_LISTEN_MODE"))", valueName: "mode"))
+    @Option(help: .environment("The unix socket's mode, octal; default 0660.", "STATS_LISTEN_MODE", valueName: "mode"))
     var listenMode: String?
 
-    @Option(help: ArgumentHelp("The unix socket's group (nginx's); default the process's. \(EnvironmentDefault.note("STATS_LISTEN_GROUP"))", valueName: "group"))
+    @Option(
+        help: .environment(
+            "The unix socket's group (nginx's); default the process's.",
+            "STATS_LISTEN_GROUP",
+            valueName: "group"
+        )
+    )
     var listenGroup: String?
 
-    @Option(help: "Worker processes, 1–64; default 1. \(EnvironmentDefault.note("STATS_PROCESSES"))")
+    @Option(help: .environment("Worker processes, 1–64; default 1.", "STATS_PROCESSES"))
     var processes: Int?
 
-    @Option(help: "Threads per worker, 1–1024; default 64. \(EnvironmentDefault.note("STATS_THREADS"))")
+    @Option(help: .environment("Threads per worker, 1–1024; default 64.", "STATS_THREADS"))
     var threads: Int?
 
     @Option(
         name: .customLong("pg-dsn"),
-        help: ArgumentHelp(
-            "libpq connection string (other users see options in ps: prefer the variable for a password). \(EnvironmentDefault.note("PG_DSN"))",
+        help: .environment(
+            "libpq connection string (other users see options in ps: prefer the variable for a password).",
+            "PG_DSN",
             valueName: "dsn"
         )
     )
     var postgresDSN: String?
 
-    @Option(name: .customLong("clickhouse-url"), help: ArgumentHelp("ClickHouse's HTTP interface. \(EnvironmentDefault.note("CLICKHOUSE_URL"))", valueName: "url"))
+    @Option(
+        name: .customLong("clickhouse-url"),
+        help: .environment("ClickHouse's HTTP interface.", "CLICKHOUSE_URL", valueName: "url")
+    )
     var clickHouseURL: String?
 
-    @Option(help: "Longest wait for a store before a partial page, 50–60000; default 2000. \(EnvironmentDefault.note("STATS_QUERY_TIMEOUT_MS"))")
+    @Option(
+        help: .environment(
+            "Longest wait for a store before a partial page, 50–60000; default 2000.",
+            "STATS_QUERY_TIMEOUT_MS"
+        )
+    )
     var queryTimeoutMs: Int?
 
-    @Option(help: "How long a panel's queries may run in the background; default 30000. \(EnvironmentDefault.note("STATS_LOAD_TIMEOUT_MS"))")
+    @Option(
+        help: .environment(
+            "How long a panel's queries may run in the background; default 30000.",
+            "STATS_LOAD_TIMEOUT_MS"
+        )
+    )
     var loadTimeoutMs: Int?
 
-    @Option(help: "How long a panel's result is reused, 0 queries every request; default 2000. \(EnvironmentDefault.note("STATS_CACHE_MS"))")
+    @Option(
+        help: .environment(
+            "How long a panel's result is reused, 0 queries every request; default 2000.",
+            "STATS_CACHE_MS"
+        )
+    )
     var cacheMs: Int?
 
     @Option(
         name: .customLong("clickhouse-final"),
-        help: ArgumentHelp("1: aggregates read FINAL (exact before merges, ten times the cost); default 0. \(EnvironmentDefault.note("STATS_CLICKHOUSE_FINAL"))", valueName: "0|1")
+        help: .environment(
+            "1: aggregates read FINAL (exact before merges, ten times the cost); default 0.",
+            "STATS_CLICKHOUSE_FINAL",
+            valueName: "0|1"
+        )
     )
     var clickHouseFinal: String?
 
-    @Option(help: "Events the live stream shows, 1–200; default 15. \(EnvironmentDefault.note("STATS_STREAM_SIZE"))")
+    @Option(help: .environment("Events the live stream shows, 1–200; default 15.", "STATS_STREAM_SIZE"))
     var streamSize: Int?
 
-    @Option(help: ArgumentHelp("The projected country shapes; default static/vendor/world-110m.json. \(EnvironmentDefault.note("STATS_MAP_FILE"))", valueName: "path"))
+    @Option(
+        help: .environment(
+            "The projected country shapes; default static/vendor/world-110m.json.",
+            "STATS_MAP_FILE",
+            valueName: "path"
+        )
+    )
     var mapFile: String?
 
     @Option(
-        help: ArgumentHelp(
-            "Kafka brokers of the live tail, host:port[,…]. \(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))",
+        help: .environment(
+            "Kafka brokers of the live tail, host:port[,…].",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "KAFKA_BOOTSTRAP",
             valueName: "hosts"
         )
     )
     var bootstrap: String?
 
-    @Option(help: "The press topic the live tail reads; default button_presses. \(EnvironmentDefault.note("BUTTON_TOPIC"))")
+    @Option(help: .environment("The press topic the live tail reads; default button_presses.", "BUTTON_TOPIC"))
     var topic: String?
 
-    @Option(help: ArgumentHelp("The schema registry. \(EnvironmentDefault.note("SCHEMA_REGISTRY_URL"))", valueName: "url"))
+    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
     var registry: String?
 
-    @Option(help: ArgumentHelp("The press cookie's secret, to show \"this session\". \(EnvironmentDefault.note("BUTTON_SESSION_SECRET_FILE"))", valueName: "path"))
+    @Option(
+        help: .environment(
+            "The press cookie's secret, to show this session's panels.",
+            "BUTTON_SESSION_SECRET_FILE",
+            valueName: "path"
+        )
+    )
     var sessionSecretFile: String?
 
     var overrides: EnvironmentOverrides {

@@ -31,7 +31,7 @@ struct Apply: ParsableCommand {
             """
     )
 
-    @Option(help: "The brokers, host:port[,host:port…]. \(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))")
+    @Option(help: .environment("The brokers, host:port[,host:port…].", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))
     var bootstrap: String?
 
     @Option(help: "The topic name.")

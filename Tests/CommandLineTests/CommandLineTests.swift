@@ -17,31 +17,58 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(name: "button-broker", variables: ["KAFKA_BOOTSTRAP", "BROKER_CONTROL"], badValue: ["--brokers", "10", "--control", "/tmp/x"], named: "--brokers"),
-        Case(name: "button-consume", variables: ["KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL"], badValue: ["--max", "many"], named: "--max"),
+        Case(
+            name: "button-broker",
+            variables: ["KAFKA_BOOTSTRAP", "BROKER_CONTROL"],
+            badValue: ["--brokers", "10", "--control", "/tmp/x"],
+            named: "--brokers"
+        ),
+        Case(
+            name: "button-consume",
+            variables: ["KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL"],
+            badValue: ["--max", "many"],
+            named: "--max"
+        ),
         Case(
             name: "button-sink",
-            variables: ["PG_DSN", "KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL", "SINK_TOPIC", "SINK_GROUP", "SINK_BATCH_MAX", "SINK_BATCH_WAIT_MS", "SINK_LAG_INTERVAL_MS", "SINK_STATUS_FILE", "SINK_WRITE_METHOD", "SINK_START_TIMEOUT_MS"],
+            variables: [
+                "PG_DSN", "KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL", "SINK_TOPIC", "SINK_GROUP", "SINK_BATCH_MAX",
+                "SINK_BATCH_WAIT_MS", "SINK_LAG_INTERVAL_MS", "SINK_STATUS_FILE", "SINK_WRITE_METHOD",
+                "SINK_START_TIMEOUT_MS",
+            ],
             badValue: ["--batch-max", "0"],
             named: "--batch-max",
             environment: ["PG_DSN": "x", "KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a"]
         ),
         Case(
             name: "button-enrich",
-            variables: ["KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL", "ENRICH_SOURCE_TOPIC", "ENRICH_TARGET_TOPIC", "ENRICH_DEAD_LETTER_TOPIC", "ENRICH_GROUP", "ENRICH_COMMIT_INTERVAL_MS", "ENRICH_MAX_IN_FLIGHT", "ENRICH_DELIVERY_TIMEOUT_MS", "ENRICH_LAG_INTERVAL_MS", "ENRICH_STATUS_FILE", "ENRICH_ZONE_TAB", "ENRICH_START_TIMEOUT_MS"],
+            variables: [
+                "KAFKA_BOOTSTRAP", "SCHEMA_REGISTRY_URL", "ENRICH_SOURCE_TOPIC", "ENRICH_TARGET_TOPIC",
+                "ENRICH_DEAD_LETTER_TOPIC", "ENRICH_GROUP", "ENRICH_COMMIT_INTERVAL_MS", "ENRICH_MAX_IN_FLIGHT",
+                "ENRICH_DELIVERY_TIMEOUT_MS", "ENRICH_LAG_INTERVAL_MS", "ENRICH_STATUS_FILE", "ENRICH_ZONE_TAB",
+                "ENRICH_START_TIMEOUT_MS",
+            ],
             badValue: ["--commit-interval-ms", "5"],
             named: "--commit-interval-ms",
             environment: ["KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a"]
         ),
         Case(
             name: "button-registry",
-            variables: ["REGISTRY_LISTEN", "REGISTRY_LISTEN_MODE", "REGISTRY_LISTEN_GROUP", "REGISTRY_PG_DSN", "PG_DSN", "REGISTRY_PROCESSES", "REGISTRY_THREADS"],
+            variables: [
+                "REGISTRY_LISTEN", "REGISTRY_LISTEN_MODE", "REGISTRY_LISTEN_GROUP", "REGISTRY_PG_DSN", "PG_DSN",
+                "REGISTRY_PROCESSES", "REGISTRY_THREADS",
+            ],
             badValue: ["--processes", "0", "--pg-dsn", "postgresql://127.0.0.1:1/x"],
             named: "--processes"
         ),
         Case(
             name: "button-stats",
-            variables: ["STATS_LISTEN", "STATS_LISTEN_MODE", "STATS_LISTEN_GROUP", "STATS_PROCESSES", "STATS_THREADS", "PG_DSN", "CLICKHOUSE_URL", "STATS_QUERY_TIMEOUT_MS", "STATS_LOAD_TIMEOUT_MS", "STATS_CACHE_MS", "STATS_CLICKHOUSE_FINAL", "STATS_STREAM_SIZE", "STATS_MAP_FILE", "KAFKA_BOOTSTRAP", "BUTTON_TOPIC", "SCHEMA_REGISTRY_URL", "BUTTON_SESSION_SECRET_FILE"],
+            variables: [
+                "STATS_LISTEN", "STATS_LISTEN_MODE", "STATS_LISTEN_GROUP", "STATS_PROCESSES", "STATS_THREADS", "PG_DSN",
+                "CLICKHOUSE_URL", "STATS_QUERY_TIMEOUT_MS", "STATS_LOAD_TIMEOUT_MS", "STATS_CACHE_MS",
+                "STATS_CLICKHOUSE_FINAL", "STATS_STREAM_SIZE", "STATS_MAP_FILE", "KAFKA_BOOTSTRAP", "BUTTON_TOPIC",
+                "SCHEMA_REGISTRY_URL", "BUTTON_SESSION_SECRET_FILE",
+            ],
             badValue: ["--threads", "many"],
             named: "--threads"
         ),
@@ -55,7 +82,13 @@ import Testing
         if item.name == "button-broker" {
             // The control subcommand's fallback is in its own help.
             let control = try BuiltExecutable(name: item.name).run(["ctl", "--help"])
-            result = BuiltExecutable.Result(status: result.status, output: result.output + control.output, errors: "", seconds: 0, timedOut: false)
+            result = BuiltExecutable.Result(
+                status: result.status,
+                output: result.output + control.output,
+                errors: "",
+                seconds: 0,
+                timedOut: false
+            )
         }
         if item.name == "button-topics" {
             result = try BuiltExecutable(name: item.name).run(["apply", "--help"])
@@ -83,15 +116,26 @@ import Testing
 
     @Test(arguments: cases)
     func aBadValueIsAUsageErrorNamingTheOption(_ item: Case) throws {
-        let result = try BuiltExecutable(name: item.name).run(item.badValue, environment: item.environment, timeLimit: .seconds(15))
+        let result = try BuiltExecutable(name: item.name).run(
+            item.badValue,
+            environment: item.environment,
+            timeLimit: .seconds(15)
+        )
         #expect(result.status == 64, "\(item.badValue): \(result.errors)")
         #expect(result.errors.contains(item.named), "\(result.errors)")
     }
 
     /// A bad value in the environment (how the stack starts them) names the variable: one line, exit 78.
     @Test(arguments: [
-        ("button-sink", ["PG_DSN": "x", "KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "SINK_BATCH_MAX": "lots"], "SINK_BATCH_MAX"),
-        ("button-enrich", ["KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "ENRICH_GROUP": "a b"], "ENRICH_GROUP"),
+        (
+            "button-sink",
+            ["PG_DSN": "x", "KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "SINK_BATCH_MAX": "lots"],
+            "SINK_BATCH_MAX"
+        ),
+        (
+            "button-enrich", ["KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "ENRICH_GROUP": "a b"],
+            "ENRICH_GROUP"
+        ),
         ("button-registry", ["REGISTRY_PG_DSN": "x", "REGISTRY_THREADS": "0"], "REGISTRY_THREADS"),
         ("button-stats", ["STATS_PROCESSES": "none"], "STATS_PROCESSES"),
     ])
@@ -106,7 +150,9 @@ import Testing
     @Test func anOptionOverridesItsVariable() throws {
         let result = try BuiltExecutable(name: "button-sink").run(
             ["--batch-wait-ms", "900"],
-            environment: ["PG_DSN": "x", "KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "SINK_BATCH_WAIT_MS": "100"]
+            environment: [
+                "PG_DSN": "x", "KAFKA_BOOTSTRAP": "a:1", "SCHEMA_REGISTRY_URL": "http://a", "SINK_BATCH_WAIT_MS": "100",
+            ]
         )
         #expect(result.status == 64)
         #expect(result.errors.contains("--batch-wait-ms (SINK_BATCH_WAIT_MS)"), "\(result.errors)")
@@ -116,12 +162,18 @@ import Testing
     @Test func consumeGivesUpOnAnAbsentBroker() throws {
         let port = try BuiltExecutable.closedPort()
         let result = try BuiltExecutable(name: "button-consume").run(
-            ["--bootstrap", "127.0.0.1:\(port)", "--registry", "http://127.0.0.1:\(port)", "--connect-timeout-ms", "3000"],
+            [
+                "--bootstrap", "127.0.0.1:\(port)", "--registry", "http://127.0.0.1:\(port)", "--connect-timeout-ms",
+                "3000",
+            ],
             timeLimit: .seconds(30)
         )
         #expect(!result.timedOut && result.seconds < 15, "\(result.seconds) s")
         #expect(result.status == 69, "\(result.errors)")
-        #expect(result.errors.contains("button-consume: no Kafka broker answered at 127.0.0.1:\(port)"), "\(result.errors)")
+        #expect(
+            result.errors.contains("button-consume: no Kafka broker answered at 127.0.0.1:\(port)"),
+            "\(result.errors)"
+        )
         #expect(!result.errors.contains("Fatal error"), "no stack trace")
     }
 
@@ -154,7 +206,10 @@ import Testing
         )
         #expect(!result.timedOut && result.seconds < 15, "\(result.seconds) s")
         #expect(result.status == 69, "\(result.errors)")
-        #expect(result.errors.contains("button-enrich: no Kafka broker answered at 127.0.0.1:\(port)"), "\(result.errors)")
+        #expect(
+            result.errors.contains("button-enrich: no Kafka broker answered at 127.0.0.1:\(port)"),
+            "\(result.errors)"
+        )
     }
 
     @Test func registryGivesUpOnAnAbsentDatabase() throws {

@@ -16,7 +16,11 @@ import Testing
         let environment = overrides.applied(to: [
             "SINK_BATCH_MAX": "5", "SINK_TOPIC": "kept", "KAFKA_BOOTSTRAP": "a:1", "OTHER": "x",
         ])
-        #expect(environment == ["SINK_BATCH_MAX": "7", "SINK_TOPIC": "kept", "KAFKA_BOOTSTRAP_SERVERS": "b:1", "OTHER": "x"])
+        #expect(
+            environment == [
+                "SINK_BATCH_MAX": "7", "SINK_TOPIC": "kept", "KAFKA_BOOTSTRAP_SERVERS": "b:1", "OTHER": "x",
+            ]
+        )
     }
 
     @Test func anErrorAboutAnOptionsVariableNamesTheOption() {
@@ -25,11 +29,16 @@ import Testing
         overrides.set("SINK_BATCH_MAX", option: "--batch-max", to: 0)
         let error = #expect(throws: ValidationError.self) {
             try overrides.configuration(program: "test", environment: [:]) { environment -> Int in
-                throw Rejected(description: "SINK_BATCH_MAX must be from 1 to 100000, not '\(environment["SINK_BATCH_MAX"] ?? "")'")
+                throw Rejected(
+                    description: "SINK_BATCH_MAX must be from 1 to 100000, not '\(environment["SINK_BATCH_MAX"] ?? "")'"
+                )
             }
         }
         #expect(error?.message == "--batch-max (SINK_BATCH_MAX): SINK_BATCH_MAX must be from 1 to 100000, not '0'")
-        #expect(overrides.option(namedIn: "KAFKA_BOOTSTRAP (or KAFKA_BOOTSTRAP_SERVERS) must name the brokers")?.option == "--bootstrap")
+        #expect(
+            overrides.option(namedIn: "KAFKA_BOOTSTRAP (or KAFKA_BOOTSTRAP_SERVERS) must name the brokers")?.option
+                == "--bootstrap"
+        )
     }
 
     @Test func variablesCountOnlyAsWholeWords() {
@@ -52,6 +61,9 @@ import Testing
     }
 
     @Test func theNoteNamesEveryVariable() {
-        #expect(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP") == "(env: KAFKA_BOOTSTRAP_SERVERS, KAFKA_BOOTSTRAP)")
+        #expect(
+            EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP")
+                == "(env: KAFKA_BOOTSTRAP_SERVERS, KAFKA_BOOTSTRAP)"
+        )
     }
 }

@@ -62,14 +62,16 @@ public struct ConsoleCommand: AsyncParsableCommand {
     public var topic = "button_presses"
 
     @Option(
-        help: ArgumentHelp(
-            "Kafka brokers, host:port[,…]. \(EnvironmentDefault.note("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))",
+        help: .environment(
+            "Kafka brokers, host:port[,…].",
+            "KAFKA_BOOTSTRAP_SERVERS",
+            "KAFKA_BOOTSTRAP",
             valueName: "hosts"
         )
     )
     public var bootstrap: String?
 
-    @Option(help: ArgumentHelp("The schema registry. \(EnvironmentDefault.note("SCHEMA_REGISTRY_URL"))", valueName: "url"))
+    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
     public var registry: String?
 
     @Option(help: "How long the broker and the registry may take to answer at start.")

@@ -43,7 +43,10 @@ public struct BrokerServeCommand: ParsableCommand {
     /// Topics to create at start.
     @Option(
         name: .customLong("topic"),
-        help: ArgumentHelp("A topic to create at start (repeatable), e.g. button_presses:6.", valueName: "name:partitions"),
+        help: ArgumentHelp(
+            "A topic to create at start (repeatable), e.g. button_presses:6.",
+            valueName: "name:partitions"
+        ),
         transform: { try BrokerTopic(parsing: $0) }
     )
     public var topics: [BrokerTopic] = []
@@ -51,7 +54,10 @@ public struct BrokerServeCommand: ParsableCommand {
     /// The control socket's path. Required, but checked by ``checkedOptions()`` when it runs:
     /// ArgumentParser reports a missing required option (and runs `validate()`) before an
     /// unknown one, which would hide a typo.
-    @Option(name: .customLong("control"), help: ArgumentHelp("Where the control socket listens (required).", valueName: "path"))
+    @Option(
+        name: .customLong("control"),
+        help: ArgumentHelp("Where the control socket listens (required).", valueName: "path")
+    )
     public var controlPath: String?
 
     /// Where to publish the addresses once ready.
@@ -100,15 +106,15 @@ public struct BrokerControlCommand: ParsableCommand {
     /// The control socket's path; `BROKER_CONTROL` when not given.
     @Option(
         name: .customLong("control"),
-        help: ArgumentHelp(
-            "The broker's control socket. \(EnvironmentDefault.note("BROKER_CONTROL"))",
-            valueName: "path"
-        )
+        help: .environment("The broker's control socket.", "BROKER_CONTROL", valueName: "path")
     )
     public var controlPath: String?
 
     /// The command's words; everything after the first word belongs to the command.
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments.", valueName: "command"))
+    @Argument(
+        parsing: .captureForPassthrough,
+        help: ArgumentHelp("The command and its arguments.", valueName: "command")
+    )
     public var words: [String] = []
 
     public init() {}

@@ -29,7 +29,10 @@ import Testing
 
     @Test func defaultsAreOneBrokerNoTopicsNoReadyFile() throws {
         #expect(try serve(["--control", "/c"]).checkedOptions() == BrokerOptions(controlPath: "/c"))
-        #expect(try serve(["serve", "--control", "/c"]).checkedOptions() == BrokerOptions(controlPath: "/c"), "serve by name")
+        #expect(
+            try serve(["serve", "--control", "/c"]).checkedOptions() == BrokerOptions(controlPath: "/c"),
+            "serve by name"
+        )
     }
 
     @Test(arguments: [(1, 1), (2, 2), (3, 3), (9, 3)])
@@ -52,12 +55,16 @@ import Testing
         #expect(control.resolvedControlPath(environment: [:]) == "/c")
         #expect(control.command == "errors Produce 3 NOT_LEADER_OR_FOLLOWER")
         // --control counts only before the command: after it, it is one of the command's words.
-        let late = try #require(try BrokerCommand.parseAsRoot(["ctl", "ping", "--control", "/c"]) as? BrokerControlCommand)
+        let late = try #require(
+            try BrokerCommand.parseAsRoot(["ctl", "ping", "--control", "/c"]) as? BrokerControlCommand
+        )
         #expect(late.controlPath == nil && late.command == "ping --control /c")
     }
 
     @Test func controlFallsBackToBrokerControl() throws {
-        let control = try #require(try BrokerCommand.parseAsRoot(["ctl", "--control", "/c", "ping"]) as? BrokerControlCommand)
+        let control = try #require(
+            try BrokerCommand.parseAsRoot(["ctl", "--control", "/c", "ping"]) as? BrokerControlCommand
+        )
         #expect(control.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/c", "the option wins")
         let bare = BrokerControlCommand()
         #expect(bare.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/env")
@@ -90,7 +97,9 @@ import Testing
     }
 
     /// Checked when it runs, so that an unknown option is reported first.
-    @Test(arguments: [(["--control", ""], "--control needs a path"), (["--topic", "a:1"], "--control PATH is required")])
+    @Test(arguments: [
+        (["--control", ""], "--control needs a path"), (["--topic", "a:1"], "--control PATH is required"),
+    ])
     func controlIsRequired(arguments: [String], message: String) throws {
         let command = try serve(arguments)
         let error = #expect(throws: ValidationError.self) { try command.checkedOptions() }
