@@ -1,7 +1,6 @@
 public import ArgumentParser
 import ButtonCLI
 import Foundation
-import Kafka
 import Logging
 
 /// `button-consume`'s command line. Here rather than in the executable so the tests parse it.
