@@ -10,6 +10,7 @@ let strict: [SwiftSetting] = [
 ]
 
 let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 let package = Package(
     name: "Button",
@@ -65,7 +66,11 @@ let package = Package(
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
-        .target(name: "LocalBroker", dependencies: ["Kafka", "POSIXSupport", log], swiftSettings: strict),
+        .target(
+            name: "LocalBroker",
+            dependencies: ["Kafka", "POSIXSupport", "ButtonCLI", argumentParser, log],
+            swiftSettings: strict
+        ),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
         .target(name: "ButtonEvents", dependencies: ["Avro", "SchemaRegistry"], swiftSettings: strict),
         .target(
@@ -87,10 +92,14 @@ let package = Package(
         .executableTarget(name: "button-fcgi", dependencies: ["ButtonFCGI", log], swiftSettings: strict),
         .target(
             name: "ButtonConsole",
-            dependencies: ["Kafka", "Avro", "SchemaRegistry", "ButtonEvents", log],
+            dependencies: ["Kafka", "Avro", "SchemaRegistry", "ButtonEvents", "ButtonCLI", argumentParser, log],
             swiftSettings: strict
         ),
-        .executableTarget(name: "button-consume", dependencies: ["ButtonConsole", log], swiftSettings: strict),
+        .executableTarget(
+            name: "button-consume",
+            dependencies: ["ButtonConsole", argumentParser, log],
+            swiftSettings: strict
+        ),
         // What the long-running consumers share: stop flag, backoff, lag and status file.
         .target(name: "ConsumerSupport", dependencies: ["Kafka"], swiftSettings: strict),
         .target(
@@ -100,7 +109,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "button-sink",
-            dependencies: ["PressSink", "ConsumerSupport", log],
+            dependencies: ["PressSink", "ConsumerSupport", "ButtonCLI", argumentParser, log],
             swiftSettings: strict
         ),
         .target(
@@ -110,7 +119,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "button-enrich",
-            dependencies: ["Enricher", "ConsumerSupport", log],
+            dependencies: ["Enricher", "ConsumerSupport", "ButtonCLI", argumentParser, log],
             swiftSettings: strict
         ),
         // The stats page: queries (PostgreSQL point lookups, ClickHouse aggregates), panel
@@ -122,19 +131,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .executableTarget(name: "button-stats", dependencies: ["Stats", log], swiftSettings: strict),
+        .executableTarget(
+            name: "button-stats",
+            dependencies: ["Stats", "ButtonCLI", argumentParser, log],
+            swiftSettings: strict
+        ),
         // The production topic setup (CreateTopics, then DescribeConfigs) and its CLI.
         .target(name: "TopicSetup", dependencies: ["Kafka"], swiftSettings: strict),
         .executableTarget(
             name: "button-topics",
             dependencies: [
-                "TopicSetup", "Kafka", log, .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TopicSetup", "Kafka", "ButtonCLI", log, argumentParser,
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "button-registry",
-            dependencies: ["SchemaRegistryServer", log],
+            dependencies: ["SchemaRegistryServer", "ButtonCLI", argumentParser, log],
             swiftSettings: strict
         ),
 
@@ -192,10 +205,13 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strict),
         .testTarget(
             name: "ButtonConsoleTests",
-            dependencies: ["ButtonConsole", "ButtonEvents"],
+            dependencies: ["ButtonConsole", "ButtonEvents", argumentParser],
             swiftSettings: strict
         ),
-        .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker"], swiftSettings: strict),
+        .testTarget(name: "LocalBrokerTests", dependencies: ["LocalBroker", argumentParser], swiftSettings: strict),
+        // Runs every built executable's command line (--help, --version, bad options, servers
+        // that are not there); needs no servers.
+        .testTarget(name: "CommandLineTests", dependencies: ["ButtonCLI", argumentParser], swiftSettings: strict),
         .testTarget(name: "TopicSetupTests", dependencies: ["TopicSetup", "Kafka"], swiftSettings: strict),
         .testTarget(name: "LibLocTests", dependencies: ["LibLoc"], swiftSettings: strict),
         // Checks the shipped deploy/ configuration files; needs no servers.

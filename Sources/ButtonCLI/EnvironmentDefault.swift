@@ -1,3 +1,4 @@
+public import ArgumentParser
 public import Foundation
 
 /// Environment fallbacks for command-line options.
@@ -24,5 +25,16 @@ public enum EnvironmentDefault {
     /// A help suffix naming the variables an option falls back to, e.g. `(env: KAFKA_BOOTSTRAP)`.
     public static func note(_ names: String...) -> String {
         "(env: " + names.joined(separator: ", ") + ")"
+    }
+}
+
+extension ArgumentHelp {
+    /// Help for an option that stands for environment variables: `text`, then `(env: …)`.
+    /// - Parameters:
+    ///   - text: What the option sets, with its range and default.
+    ///   - variables: The variables it falls back to, the one that wins first.
+    ///   - valueName: The value's name in the usage line, e.g. `path`.
+    public static func environment(_ text: String, _ variables: String..., valueName: String? = nil) -> ArgumentHelp {
+        ArgumentHelp(text + " (env: " + variables.joined(separator: ", ") + ")", valueName: valueName)
     }
 }

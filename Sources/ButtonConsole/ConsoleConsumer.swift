@@ -35,7 +35,8 @@ public struct ConsoleConsumer {
 
     /// Reads until the end (or forever with `--follow`).
     /// - Returns: the number of events printed.
-    /// - Throws: `ConsoleError` for missing settings, `KafkaError` when Kafka fails.
+    /// - Throws: `ConsoleError` for missing settings or a broker or registry that does not answer
+    ///   at start, `KafkaError` when Kafka fails.
     @discardableResult
     public func run() async throws -> Int {
         var kafka = KafkaConfiguration.fromEnvironment(environment)
@@ -43,10 +44,19 @@ public struct ConsoleConsumer {
         guard kafka["bootstrap.servers"]?.isEmpty == false else {
             throw ConsoleError("no Kafka brokers: pass --bootstrap or set KAFKA_BOOTSTRAP")
         }
-        guard let registryURL = options.registryURL ?? environment["SCHEMA_REGISTRY_URL"] else {
+        guard let registryURL = options.registryURL ?? environment["SCHEMA_REGISTRY_URL"], !registryURL.isEmpty else {
             throw ConsoleError("no schema registry: pass --registry or set SCHEMA_REGISTRY_URL")
         }
-        let registry = try SchemaRegistryClient(url: registryURL)
+        let timeout = Duration.milliseconds(options.connectTimeoutMilliseconds)
+        let registry: SchemaRegistryClient
+        do {
+            registry = try SchemaRegistryClient(
+                url: registryURL,
+                timeout: Double(options.connectTimeoutMilliseconds) / 1000
+            )
+        } catch {
+            throw ConsoleError("--registry (SCHEMA_REGISTRY_URL): \(error)")
+        }
         // A group of our own, never committed: every run reads the range it asked for.
         let consumer = try KafkaConsumer(
             configuration: kafka,
@@ -56,6 +66,21 @@ public struct ConsoleConsumer {
             logger: logger
         )
         defer { consumer.close() }
+        // The consumer connects lazily and would otherwise poll an absent broker until --idle-ms
+        // and exit 0 as if the topic were empty.
+        guard consumer.clusterID(timeout: timeout) != nil else {
+            throw ConsoleError(
+                "no Kafka broker answered at \(kafka["bootstrap.servers"] ?? "") within \(timeout)",
+                isUnavailable: true
+            )
+        }
+        // Asked once now, so a registry that is not there ends the run at once with one line
+        // rather than a "skipped" line per event.
+        do {
+            _ = try await registry.subjects()
+        } catch {
+            throw ConsoleError("the schema registry did not answer: \(error)", isUnavailable: true)
+        }
         var decoder = PressEventDecoder(registry: registry)
         var printed = 0
         var idleSince = ContinuousClock.now

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ButtonCLI
 import Foundation
 import Kafka
 import Logging
@@ -15,6 +16,7 @@ struct ButtonTopics: ParsableCommand {
             KAFKA_SSL_CERTIFICATE_LOCATION, KAFKA_SSL_KEY_LOCATION) come from KAFKA_* environment \
             variables, as for the other programs; --bootstrap overrides KAFKA_BOOTSTRAP_SERVERS.
             """,
+        version: ButtonVersion.current,
         subcommands: [Apply.self]
     )
 }
@@ -29,7 +31,7 @@ struct Apply: ParsableCommand {
             """
     )
 
-    @Option(help: "The brokers, host:port[,host:port…] (default: KAFKA_BOOTSTRAP_SERVERS or KAFKA_BOOTSTRAP).")
+    @Option(help: .environment("The brokers, host:port[,host:port…].", "KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOTSTRAP"))
     var bootstrap: String?
 
     @Option(help: "The topic name.")

@@ -67,8 +67,8 @@ import Testing
         #expect(presses.lines.first?.contains("Japan (JP)") == true)
 
         let bad = try Self.consume(["--topic", topic, "--action", "Jump"], env: env)
-        #expect(bad.status == 2)
-        #expect(bad.errors.contains("--action must be EnterPage or PressButton"))
+        #expect(bad.status == 64, "a bad option is a usage error")
+        #expect(bad.errors.contains("--action"), "\(bad.errors)")
     }
 
     static func consume(_ arguments: [String], env: StackEnv) throws -> (status: Int32, lines: [String], errors: String)

@@ -16,6 +16,7 @@ public import Kafka
 /// | `ENRICH_LAG_INTERVAL_MS` | how often the lag is logged and the status file written | 5000 |
 /// | `ENRICH_STATUS_FILE` | file rewritten with the lag and counters (none when empty) | none |
 /// | `ENRICH_ZONE_TAB` | tzdata's zone table | `/usr/share/zoneinfo/zone.tab` |
+/// | `ENRICH_START_TIMEOUT_MS` | how long the broker may take to answer at start; 0 waits forever | 10000 |
 ///
 /// The producer's `linger.ms` is 5 unless `KAFKA_LINGER_MS` says otherwise: the enricher
 /// waits for no single acknowledgement, so batching costs it nothing.
@@ -32,6 +33,8 @@ public struct EnricherConfiguration: Sendable {
     public var lagInterval: Duration
     public var statusFile: String?
     public var zoneTab: String
+    /// How long the broker may take to answer at start; nil waits forever.
+    public var startTimeout: Duration?
 
     /// The producer's properties: the common ones plus `linger.ms`.
     public var producerKafka: KafkaConfiguration {
@@ -95,6 +98,8 @@ public struct EnricherConfiguration: Sendable {
         lagInterval = .milliseconds(try number("ENRICH_LAG_INTERVAL_MS", 5000, 100...3_600_000))
         statusFile = environment["ENRICH_STATUS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         zoneTab = environment["ENRICH_ZONE_TAB"].flatMap { $0.isEmpty ? nil : $0 } ?? ZoneTable.systemPath
+        let start = try number("ENRICH_START_TIMEOUT_MS", 10_000, 0...3_600_000)
+        startTimeout = start == 0 ? nil : .milliseconds(start)
     }
 }
 

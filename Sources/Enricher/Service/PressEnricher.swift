@@ -79,6 +79,10 @@ public final class PressEnricher {
             logger: logger
         )
         defer { consumer.close() }
+        if let timeout = configuration.startTimeout {
+            let bootstrap = configuration.kafka["bootstrap.servers"] ?? ""
+            _ = try StartupCheck.kafka(consumer, bootstrap: bootstrap, timeout: timeout)
+        }
         var loop = Loop(consumer: consumer, producer: producer)
         logger.info(
             "enricher started",

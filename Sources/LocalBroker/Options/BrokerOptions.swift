@@ -36,112 +36,6 @@ public struct BrokerOptions: Sendable, Equatable {
     public var replicationFactor: Int { min(3, brokers) }
 }
 
-/// What the `button-broker` command line asks for.
-public enum BrokerCommandLine: Sendable, Equatable {
-    /// Run the broker until SIGTERM/SIGINT.
-    case serve(BrokerOptions)
-    /// `ctl --control PATH command…`: send one control command and print the reply.
-    case control(path: String, command: String)
-    /// `--help`.
-    case help
-
-    /// The usage text.
-    public static let usage = """
-        usage: button-broker --brokers 1|3 --topic NAME:PARTITIONS [--topic …] --control PATH [--ready-file PATH]
-               button-broker ctl --control PATH COMMAND [ARG…]
-
-        Runs librdkafka's mock Kafka cluster on 127.0.0.1 until SIGTERM/SIGINT. Once the topics exist it
-        writes the ready file (atomically) with the lines KAFKA_BOOTSTRAP=host:port,… and BROKER_CONTROL=PATH.
-        Control commands (one per line on the UNIX socket, one reply line "ok …" or "error: …"):
-          ping | topics | create TOPIC PARTITIONS | down ID|all | up ID|all | rtt ID|all MS
-          errors API COUNT ERROR_NAME     e.g. errors Produce 3 NOT_LEADER_OR_FOLLOWER
-        """
-
-    /// Parses the arguments after the program name.
-    /// - Parameter arguments: e.g. `["--brokers", "3", "--topic", "button_presses:6", "--control", "/tmp/ctl"]`.
-    /// - Returns: What to do.
-    /// - Throws: ``BrokerUsageError`` naming the offending argument.
-    public static func parse(_ arguments: [String]) throws(BrokerUsageError) -> BrokerCommandLine {
-        if arguments.first == "ctl" {
-            return try parseControl(Array(arguments.dropFirst()))
-        }
-        var brokers = 1
-        var topics: [BrokerTopic] = []
-        var controlPath: String?
-        var readyFile: String?
-        var remaining = arguments[...]
-        while let argument = remaining.popFirst() {
-            switch argument {
-            case "-h", "--help":
-                return .help
-            case "--brokers":
-                let value = try value(of: argument, from: &remaining)
-                guard let count = Int(value), (1...9).contains(count) else {
-                    throw BrokerUsageError("--brokers must be a number from 1 to 9, not \"\(value)\"")
-                }
-                brokers = count
-            case "--topic":
-                let topic = try parseTopic(try value(of: argument, from: &remaining))
-                guard !topics.contains(where: { $0.name == topic.name }) else {
-                    throw BrokerUsageError("topic \"\(topic.name)\" is given twice")
-                }
-                topics.append(topic)
-            case "--control":
-                controlPath = try value(of: argument, from: &remaining)
-            case "--ready-file":
-                readyFile = try value(of: argument, from: &remaining)
-            default:
-                throw BrokerUsageError("unknown argument \"\(argument)\"")
-            }
-        }
-        guard let controlPath else {
-            throw BrokerUsageError("--control PATH is required")
-        }
-        return .serve(BrokerOptions(brokers: brokers, topics: topics, controlPath: controlPath, readyFile: readyFile))
-    }
-
-    /// `NAME:PARTITIONS`, e.g. `button_presses:6`.
-    static func parseTopic(_ text: String) throws(BrokerUsageError) -> BrokerTopic {
-        guard let colon = text.lastIndex(of: ":") else {
-            throw BrokerUsageError("--topic wants NAME:PARTITIONS, not \"\(text)\"")
-        }
-        let name = String(text[..<colon])
-        guard TopicName.isValid(name) else {
-            throw BrokerUsageError("invalid topic name \"\(name)\" (letters, digits, '.', '_', '-'; at most 249)")
-        }
-        guard let partitions = Int(text[text.index(after: colon)...]), (1...1000).contains(partitions) else {
-            throw BrokerUsageError("--topic \(name): partitions must be a number from 1 to 1000")
-        }
-        return BrokerTopic(name: name, partitions: partitions)
-    }
-
-    private static func parseControl(_ arguments: [String]) throws(BrokerUsageError) -> BrokerCommandLine {
-        var remaining = arguments[...]
-        var path: String?
-        var words: [String] = []
-        while let argument = remaining.popFirst() {
-            if argument == "--control", path == nil, words.isEmpty {
-                path = try value(of: argument, from: &remaining)
-            } else {
-                words.append(argument)
-            }
-        }
-        guard let path else { throw BrokerUsageError("ctl: --control PATH is required") }
-        guard !words.isEmpty else { throw BrokerUsageError("ctl: no command given") }
-        return .control(path: path, command: words.joined(separator: " "))
-    }
-
-    private static func value(
-        of option: String,
-        from remaining: inout ArraySlice<String>
-    ) throws(BrokerUsageError) -> String {
-        guard let value = remaining.popFirst(), !value.isEmpty else {
-            throw BrokerUsageError("\(option) needs a value")
-        }
-        return value
-    }
-}
-
 /// Kafka's rule for topic names.
 enum TopicName {
     static func isValid(_ name: String) -> Bool {
@@ -154,8 +48,27 @@ enum TopicName {
     }
 }
 
-/// A bad `button-broker` command line.
-public struct BrokerUsageError: Error, CustomStringConvertible, Sendable, Equatable {
+extension BrokerTopic {
+    /// Parses `NAME:PARTITIONS`, e.g. `button_presses:6` (the value of `--topic`).
+    /// - Parameter text: The option's value.
+    /// - Throws: ``BrokerTopicError`` saying what is wrong; ArgumentParser names the option.
+    public init(parsing text: String) throws(BrokerTopicError) {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw BrokerTopicError("want NAME:PARTITIONS")
+        }
+        let name = String(text[..<colon])
+        guard TopicName.isValid(name) else {
+            throw BrokerTopicError("invalid topic name \"\(name)\" (letters, digits, '.', '_', '-'; at most 249)")
+        }
+        guard let partitions = Int(text[text.index(after: colon)...]), (1...1000).contains(partitions) else {
+            throw BrokerTopicError("partitions of \(name) must be a number from 1 to 1000")
+        }
+        self.init(name: name, partitions: partitions)
+    }
+}
+
+/// A `--topic` value that is not `NAME:PARTITIONS`.
+public struct BrokerTopicError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What is wrong.
     public let message: String
 

@@ -14,6 +14,7 @@ public import Kafka
 /// | `SINK_LAG_INTERVAL_MS` | how often the lag is logged and the status file written | 5000 |
 /// | `SINK_STATUS_FILE` | file rewritten with the lag and counters (none when empty) | none |
 /// | `SINK_WRITE_METHOD` | `copy` (COPY into a staging table) or `insert` (multi-row INSERT) | `copy` |
+/// | `SINK_START_TIMEOUT_MS` | how long PostgreSQL and the broker may take to answer at start; 0 waits forever | 10000 |
 public struct SinkConfiguration: Sendable {
     public var postgresDSN: String
     public var kafka: KafkaConfiguration
@@ -26,6 +27,8 @@ public struct SinkConfiguration: Sendable {
     public var statusFile: String?
     /// How batches are written; COPY is the default because `bench/sink` measured it faster.
     public var writeMethod: SinkStore.Method
+    /// How long PostgreSQL and the broker may take to answer at start; nil waits forever.
+    public var startTimeout: Duration?
 
     /// Reads and checks the configuration.
     /// - Parameter environment: The process environment.
@@ -66,6 +69,10 @@ public struct SinkConfiguration: Sendable {
             throw SinkConfigurationError("SINK_WRITE_METHOD must be copy or insert, not '\(method)'")
         }
         self.writeMethod = writeMethod
+        // A sink that cannot reach its servers at start says so and exits (its supervisor
+        // restarts it); 0 keeps the old wait for an operator who prefers it.
+        let start = try number("SINK_START_TIMEOUT_MS", 10_000, 0...3_600_000)
+        startTimeout = start == 0 ? nil : .milliseconds(start)
     }
 }
 

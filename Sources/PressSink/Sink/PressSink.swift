@@ -31,18 +31,26 @@ public final class PressSink {
         self.logger = logger
     }
 
-    /// Connects to PostgreSQL, retrying until it answers or `shouldStop` says so.
+    /// Connects to PostgreSQL, retrying until it answers, `shouldStop` says so or `timeout` passed.
+    /// - Parameter timeout: How long to keep trying; nil for as long as it takes.
     /// - Returns: nil when told to stop first.
+    /// - Throws: `UnavailableAtStart` when `timeout` passed (its message has no password: libpq's
+    ///   errors name the host, port, database and user only).
     static func connect(
         dsn: String,
         logger: Logger,
-        shouldStop: @Sendable () -> Bool
-    ) async -> PostgresConnection? {
+        timeout: Duration?,
+        shouldStop: @escaping @Sendable () -> Bool
+    ) async throws -> PostgresConnection? {
         var backoff = Backoff()
+        let deadline = timeout.map { ContinuousClock.now + $0 }
         while !shouldStop() {
             do {
                 return try PostgresConnection(dsn: dsn, logger: logger)
             } catch {
+                if let deadline, let timeout, ContinuousClock.now + backoff.current > deadline {
+                    throw UnavailableAtStart("PostgreSQL did not answer within \(timeout): \(error)")
+                }
                 logger.warning("PostgreSQL not reachable, retrying in \(backoff.current): \(error)")
                 await backoff.sleep(shouldStop: shouldStop)
             }
@@ -65,7 +73,12 @@ public final class PressSink {
     ///   error, a database that cannot be migrated.
     public func run(shouldStop: @escaping @Sendable () -> Bool) async throws {
         guard
-            let connection = await Self.connect(dsn: configuration.postgresDSN, logger: logger, shouldStop: shouldStop)
+            let connection = try await Self.connect(
+                dsn: configuration.postgresDSN,
+                logger: logger,
+                timeout: configuration.startTimeout,
+                shouldStop: shouldStop
+            )
         else { return }
         defer { connection.close() }
         var backoff = Backoff()
@@ -91,7 +104,12 @@ public final class PressSink {
         )
         defer { consumer.close() }
         var store = SinkStore(connection: connection, method: configuration.writeMethod)
-        store.clusterID = consumer.clusterID(timeout: .seconds(10))
+        if let timeout = configuration.startTimeout {
+            let bootstrap = configuration.kafka["bootstrap.servers"] ?? ""
+            store.clusterID = try StartupCheck.kafka(consumer, bootstrap: bootstrap, timeout: timeout)
+        } else {
+            store.clusterID = consumer.clusterID(timeout: .seconds(10))
+        }
         logger.info("Kafka cluster \(store.clusterID ?? "unknown (positions are not checked against it)")")
         var tracker = PositionTracker()
         var batch = SinkBatch(maximum: configuration.batchMax, wait: configuration.batchWait)

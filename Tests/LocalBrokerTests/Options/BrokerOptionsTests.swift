@@ -1,11 +1,17 @@
+import ArgumentParser
 import Testing
 
 @testable import LocalBroker
 
-/// `button-broker`'s command line, without starting a broker.
+/// `button-broker`'s command line (ArgumentParser), without starting a broker.
 @Suite struct BrokerOptionsTests {
+    /// What the command line runs when it serves (the default subcommand).
+    func serve(_ arguments: [String]) throws -> BrokerServeCommand {
+        try #require(try BrokerCommand.parseAsRoot(arguments) as? BrokerServeCommand)
+    }
+
     @Test func serveWithEveryOption() throws {
-        let line = try BrokerCommandLine.parse([
+        let command = try serve([
             "--brokers", "3", "--topic", "button_presses:6", "--topic", "button_presses_enriched:1", "--control",
             "/run/ctl", "--ready-file", "/run/broker.env",
         ])
@@ -18,11 +24,15 @@ import Testing
             controlPath: "/run/ctl",
             readyFile: "/run/broker.env"
         )
-        #expect(line == .serve(expected))
+        #expect(try command.checkedOptions() == expected)
     }
 
     @Test func defaultsAreOneBrokerNoTopicsNoReadyFile() throws {
-        #expect(try BrokerCommandLine.parse(["--control", "/c"]) == .serve(BrokerOptions(controlPath: "/c")))
+        #expect(try serve(["--control", "/c"]).checkedOptions() == BrokerOptions(controlPath: "/c"))
+        #expect(
+            try serve(["serve", "--control", "/c"]).checkedOptions() == BrokerOptions(controlPath: "/c"),
+            "serve by name"
+        )
     }
 
     @Test(arguments: [(1, 1), (2, 2), (3, 3), (9, 3)])
@@ -31,41 +41,70 @@ import Testing
     }
 
     @Test(arguments: [["-h"], ["--help"], ["--brokers", "2", "--help"]])
-    func help(arguments: [String]) throws {
-        #expect(try BrokerCommandLine.parse(arguments) == .help)
+    func helpIsACleanExit(arguments: [String]) {
+        let error = #expect(throws: (any Error).self) { try BrokerServeCommand.parse(arguments) }
+        #expect(error.map { BrokerServeCommand.exitCode(for: $0) } == .success)
+        #expect(error.map { BrokerServeCommand.fullMessage(for: $0) }?.contains("--ready-file") == true)
     }
 
     @Test func controlCommandsJoinTheirWords() throws {
-        #expect(
-            try BrokerCommandLine.parse(["ctl", "--control", "/c", "errors", "Produce", "3", "NOT_LEADER_OR_FOLLOWER"])
-                == .control(path: "/c", command: "errors Produce 3 NOT_LEADER_OR_FOLLOWER")
-        )
+        let parsed = try BrokerCommand.parseAsRoot([
+            "ctl", "--control", "/c", "errors", "Produce", "3", "NOT_LEADER_OR_FOLLOWER",
+        ])
+        let control = try #require(parsed as? BrokerControlCommand)
+        #expect(control.resolvedControlPath(environment: [:]) == "/c")
+        #expect(control.command == "errors Produce 3 NOT_LEADER_OR_FOLLOWER")
         // --control counts only before the command: after it, it is one of the command's words.
-        #expect(throws: BrokerUsageError.self) { try BrokerCommandLine.parse(["ctl", "ping", "--control", "/c"]) }
+        let late = try #require(
+            try BrokerCommand.parseAsRoot(["ctl", "ping", "--control", "/c"]) as? BrokerControlCommand
+        )
+        #expect(late.controlPath == nil && late.command == "ping --control /c")
+    }
+
+    @Test func controlFallsBackToBrokerControl() throws {
+        let control = try #require(
+            try BrokerCommand.parseAsRoot(["ctl", "--control", "/c", "ping"]) as? BrokerControlCommand
+        )
+        #expect(control.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/c", "the option wins")
+        let bare = BrokerControlCommand()
+        #expect(bare.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/env")
     }
 
     @Test(arguments: [
         (["--brokers", "0", "--control", "/c"], "--brokers must be a number from 1 to 9"),
         (["--brokers", "10", "--control", "/c"], "--brokers must be a number from 1 to 9"),
-        (["--brokers", "three", "--control", "/c"], "--brokers must be a number from 1 to 9"),
-        (["--brokers"], "--brokers needs a value"),
-        (["--control", ""], "--control needs a value"),
-        (["--topic", "a:1"], "--control PATH is required"),
-        (["--topic", "a:1", "--topic", "a:2", "--control", "/c"], "topic \"a\" is given twice"),
-        (["--topic", "nocolon", "--control", "/c"], "--topic wants NAME:PARTITIONS"),
-        (["--topic", "a:0", "--control", "/c"], "partitions must be a number from 1 to 1000"),
-        (["--topic", "a:1001", "--control", "/c"], "partitions must be a number from 1 to 1000"),
-        (["--topic", "a:six", "--control", "/c"], "partitions must be a number from 1 to 1000"),
+        (["--brokers", "three", "--control", "/c"], "--brokers"),
+        (["--brokers"], "--brokers"),
+        (["--topic", "a:1", "--topic", "a:2", "--control", "/c"], "--topic a is given twice"),
+        (["--topic", "nocolon", "--control", "/c"], "want NAME:PARTITIONS"),
+        (["--topic", "a:0", "--control", "/c"], "partitions of a must be a number from 1 to 1000"),
+        (["--topic", "a:1001", "--control", "/c"], "partitions of a must be a number from 1 to 1000"),
+        (["--topic", "a:six", "--control", "/c"], "partitions of a must be a number from 1 to 1000"),
         (["--topic", "a b:1", "--control", "/c"], "invalid topic name \"a b\""),
         (["--topic", "a:b:1", "--control", "/c"], "invalid topic name \"a:b\""),
         (["--topic", ":1", "--control", "/c"], "invalid topic name \"\""),
-        (["--port", "9092"], "unknown argument \"--port\""),
-        (["ctl", "ping"], "ctl: --control PATH is required"),
-        (["ctl", "--control", "/c"], "ctl: no command given"),
+        (["--port", "9092"], "--port"),
+        (["ctl", "--control", "/c"], "no command given"),
     ])
     func badCommandLinesAreNamed(arguments: [String], message: String) {
-        let error = #expect(throws: BrokerUsageError.self) { try BrokerCommandLine.parse(arguments) }
-        #expect(error?.message.contains(message) == true, "\(arguments): \(error?.message ?? "no error")")
+        let error = #expect(throws: (any Error).self) { try BrokerCommand.parseAsRoot(arguments) }
+        let text = error.map { BrokerCommand.fullMessage(for: $0) } ?? "no error"
+        #expect(text.contains(message), "\(arguments): \(text)")
+        #expect(error.map { BrokerCommand.exitCode(for: $0) } == .validationFailure, "\(arguments): exit 64")
+        if arguments.first == "--topic", message.contains("topic name") || message.contains("PARTITIONS") {
+            #expect(text.contains("--topic"), "the option is named: \(text)")
+        }
+    }
+
+    /// Checked when it runs, so that an unknown option is reported first.
+    @Test(arguments: [
+        (["--control", ""], "--control needs a path"), (["--topic", "a:1"], "--control PATH is required"),
+    ])
+    func controlIsRequired(arguments: [String], message: String) throws {
+        let command = try serve(arguments)
+        let error = #expect(throws: ValidationError.self) { try command.checkedOptions() }
+        #expect(error?.message == message)
+        #expect(BrokerServeCommand.exitCode(for: ValidationError(message)) == .validationFailure)
     }
 
     @Test func topicNamesFollowKafkasRule() {
