@@ -121,7 +121,13 @@ public struct BrokerControlCommand: ParsableCommand {
 
     /// The socket path: the option, else `BROKER_CONTROL`.
     public func resolvedControlPath(environment: [String: String]? = nil) -> String? {
-        if let controlPath { return controlPath }
+        Self.controlPath(option: controlPath, environment: environment)
+    }
+
+    /// The socket path from the option, else from `BROKER_CONTROL` in `environment` (the
+    /// process's own when nil). Static so that it is testable without parsing a command line.
+    public static func controlPath(option: String?, environment: [String: String]? = nil) -> String? {
+        if let option { return option }
         if let environment { return EnvironmentDefault.string("BROKER_CONTROL", environment: environment) }
         return EnvironmentDefault.string("BROKER_CONTROL")
     }

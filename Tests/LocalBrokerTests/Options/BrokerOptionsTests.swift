@@ -56,9 +56,10 @@ import Testing
         #expect(control.command == "errors Produce 3 NOT_LEADER_OR_FOLLOWER")
         // --control counts only before the command: after it, it is one of the command's words.
         let late = try #require(
-            try BrokerCommand.parseAsRoot(["ctl", "ping", "--control", "/c"]) as? BrokerControlCommand
+            try BrokerCommand.parseAsRoot(["ctl", "--control", "/x", "ping", "--control", "/c"])
+                as? BrokerControlCommand
         )
-        #expect(late.controlPath == nil && late.command == "ping --control /c")
+        #expect(late.controlPath == "/x" && late.command == "ping --control /c")
     }
 
     @Test func controlFallsBackToBrokerControl() throws {
@@ -66,8 +67,8 @@ import Testing
             try BrokerCommand.parseAsRoot(["ctl", "--control", "/c", "ping"]) as? BrokerControlCommand
         )
         #expect(control.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/c", "the option wins")
-        let bare = BrokerControlCommand()
-        #expect(bare.resolvedControlPath(environment: ["BROKER_CONTROL": "/env"]) == "/env")
+        #expect(BrokerControlCommand.controlPath(option: nil, environment: ["BROKER_CONTROL": "/env"]) == "/env")
+        #expect(BrokerControlCommand.controlPath(option: nil, environment: ["BROKER_CONTROL": ""]) == nil)
     }
 
     @Test(arguments: [
