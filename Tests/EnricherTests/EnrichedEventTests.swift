@@ -1,6 +1,7 @@
 import ButtonEvents
 import Enricher
 import Foundation
+import Places
 import Kafka
 import Testing
 
