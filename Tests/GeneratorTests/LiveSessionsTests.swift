@@ -72,6 +72,12 @@ import Testing
         #expect(countries.count > 60, "\(countries.count) countries")
         // IPv6 draws are placed too, in many countries (not one fallback).
         #expect(Set(draws.filter(\.isIPv6).map(\.location.countryCode)).count > 20)
+        // Countries come up about as often as their people's addresses, not where a registry
+        // keeps unallocated space (APNIC's in Australia, AFRINIC's in Mauritius).
+        var perCountry: [String: Int] = [:]
+        for draw in draws { perCountry[draw.location.countryCode, default: 0] += 1 }
+        #expect(perCountry.max { $0.value < $1.value }?.key == "US", "\(perCountry)")
+        #expect(perCountry["MU", default: 0] < 15 && perCountry["AU", default: 0] < 150, "\(perCountry)")
     }
 
     @Test func drawnAddressesArePublicAndOfTheirFamily() {

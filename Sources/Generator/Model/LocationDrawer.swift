@@ -33,10 +33,26 @@ public struct LocationDrawer: Sendable {
                 let address =
                     family ? RandomPublicAddress.ipv6(using: &random) : RandomPublicAddress.ipv4(using: &random)
                 let location = geolocator.locate(address)
-                if location.isKnown { return Draw(isIPv6: family, location: location) }
+                if location.isKnown && !Self.isRegistryHeld(address, countryCode: location.countryCode) {
+                    return Draw(isIPv6: family, location: location)
+                }
             }
         }
         return Draw(isIPv6: false, location: FakeLocationPicker.fallback)
+    }
+
+    /// Whether a place is only where a regional registry keeps its unallocated IPv6 space:
+    /// the database gives APNIC's whole `2400::/12` and much of `2001::/16` to Australia and
+    /// AFRINIC's to Mauritius, where the registries sit. No user is behind such an address,
+    /// and counting them made Mauritius the second country of the world; Australia and
+    /// Mauritius still come from their IPv4 draws and their real IPv6 networks elsewhere.
+    static func isRegistryHeld(_ address: IPAddress, countryCode: String) -> Bool {
+        guard !address.isIPv4 else { return false }
+        switch UInt16(truncatingIfNeeded: address.bits.high >> 48) {
+        case 0x2001, 0x2400...0x240f: return countryCode == "AU"
+        case 0x2c00...0x2c0f: return countryCode == "MU"
+        default: return false
+        }
     }
 
     /// A place in a country (see ``drawWithFamily(random:)``).

@@ -82,11 +82,15 @@ public enum GeneratorRun {
         } catch {
             throw GeneratorError(.configuration, "\(error)")
         }
-        let registered = blocking {
+        // One line when it fails, not a warning per retry: the generator is a command someone
+        // waits for, and its patience is only seconds.
+        var quiet = logger
+        quiet.logLevel = .error
+        let registered = blocking { [quiet] in
             try await PressSchemaRegistration.register(
                 client: client,
                 patience: configuration.connectTimeout,
-                logger: logger
+                logger: quiet
             )
         }
         let schemaID: Int32

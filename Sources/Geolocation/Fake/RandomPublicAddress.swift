@@ -6,11 +6,11 @@
 /// in an allocated network, and real clients only come from allocated ones. Either way the
 /// address passes ``IPAddress/isPublic``.
 public enum RandomPublicAddress {
-    /// The first 16 bits an IPv6 draw chooses from: `2001` and the first sixteen /16s of
-    /// APNIC's `2400::/12`, ARIN's `2600::/12`, LACNIC's `2800::/12`, RIPE NCC's
-    /// `2a00::/12` and AFRINIC's `2c00::/12`.
+    /// The first 16 bits an IPv6 draw chooses from: `2001`, the sixteen /16s of APNIC's
+    /// `2400::/12`, ARIN's `2600::/12`, LACNIC's `2800::/12` and RIPE NCC's `2a00::/12`, and
+    /// AFRINIC's `2c0f::/16` (the rest of `2c00::/12` is held by AFRINIC itself, not allocated).
     static let ipv6Prefixes: [UInt16] =
-        [0x2001] + [0x2400, 0x2600, 0x2800, 0x2a00, 0x2c00].flatMap { base in (0..<16).map { base + $0 } }
+        [0x2001, 0x2c0f] + [0x2400, 0x2600, 0x2800, 0x2a00].flatMap { base in (0..<16).map { base + $0 } }
 
     /// A public IPv4 address.
     public static func ipv4(using random: inout some RandomNumberGenerator) -> IPAddress {
