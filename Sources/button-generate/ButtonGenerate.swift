@@ -120,7 +120,9 @@ struct ButtonGenerate: ParsableCommand {
             if start != nil { throw ValidationError("--start is for live mode; a backfill ends at --until") }
         } else {
             if until != nil { throw ValidationError("--until needs --backfill") }
-            if forever && numSessions != nil { throw ValidationError("--forever and --num-sessions exclude each other") }
+            if forever && numSessions != nil {
+                throw ValidationError("--forever and --num-sessions exclude each other")
+            }
         }
         guard !kafkaURI.isEmpty else {
             throw ValidationError("--kafka-uri is required (or set KAFKA_BOOTSTRAP)")
@@ -204,7 +206,10 @@ struct ButtonGenerate: ParsableCommand {
         if outcome.counts.failed > 0 || outcome.counts.acknowledged < outcome.counts.sent {
             let reason = outcome.firstFailure.map { ": \($0)" } ?? ""
             FileHandle.standardError.write(
-                Data("button-generate: \(outcome.counts.sent - outcome.counts.acknowledged) events not acknowledged\(reason)\n".utf8)
+                Data(
+                    "button-generate: \(outcome.counts.sent - outcome.counts.acknowledged) events not acknowledged\(reason)\n"
+                        .utf8
+                )
             )
             throw ExitCode(1)
         }

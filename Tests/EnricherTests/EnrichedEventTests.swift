@@ -1,8 +1,8 @@
 import ButtonEvents
 import Enricher
 import Foundation
-import Places
 import Kafka
+import Places
 import Testing
 
 @Suite struct EnrichedEventTests {

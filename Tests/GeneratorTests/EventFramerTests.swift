@@ -7,9 +7,21 @@ import Testing
 /// The generator's fast encoder against the workers' `PressEvent.encoded(schemaID:)`.
 @Suite struct EventFramerTests {
     static let places = [
-        Location(countryName: "United Kingdom", countryCode: "GB", subdivisionName: "England", subdivisionCode: "ENG", cityName: "London"),
+        Location(
+            countryName: "United Kingdom",
+            countryCode: "GB",
+            subdivisionName: "England",
+            subdivisionCode: "ENG",
+            cityName: "London"
+        ),
         Location(countryName: "Côte d'Ivoire", countryCode: "CI", cityName: "Abidjan"),
-        Location(countryName: "Japan", countryCode: "JP", subdivisionName: "東京都", subdivisionCode: "13", cityName: "東京"),
+        Location(
+            countryName: "Japan",
+            countryCode: "JP",
+            subdivisionName: "東京都",
+            subdivisionCode: "13",
+            cityName: "東京"
+        ),
         Location(countryName: "Germany", countryCode: "DE"),
     ]
 

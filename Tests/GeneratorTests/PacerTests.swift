@@ -21,12 +21,17 @@ import Testing
         counts.fraction = 0.5
         let bar = ProgressReporter.bar(counts, liveRate: 1234)
         #expect(bar.hasPrefix("[" + String(repeating: "#", count: 15) + String(repeating: ".", count: 15) + "]"))
-        #expect(bar.contains(" 50%") && bar.contains("1500 sent") && bar.contains("1400 acked") && bar.contains("1234 ev/s"))
+        #expect(
+            bar.contains(" 50%") && bar.contains("1500 sent") && bar.contains("1400 acked") && bar.contains("1234 ev/s")
+        )
         let line = ProgressReporter.line(counts, liveRate: 1234)
         #expect(line == "button-generate: 1500 sent, 1400 acknowledged, 0 failed, 1234 events/s, 50%")
         counts.elapsed = 2
         counts.sessions = 300
         let summary = ProgressReporter.summary(counts, seed: 9, interrupted: true)
-        #expect(summary == "interrupted: sent 1500, acknowledged 1400, failed 0, sessions 300, elapsed 2.00 s, 700 events/s, seed 9")
+        #expect(
+            summary
+                == "interrupted: sent 1500, acknowledged 1400, failed 0, sessions 300, elapsed 2.00 s, 700 events/s, seed 9"
+        )
     }
 }

@@ -51,7 +51,10 @@ import Testing
         try #require(result.status == 0, "\(result.errors)")
         let sessions = try predicted(seed: seed, sessions: 12, maxPresses: 4)
         let total = sessions.reduce(0) { $0 + $1.count }
-        #expect(result.output.contains("sent \(total), acknowledged \(total), failed 0, sessions 12"), "\(result.output)")
+        #expect(
+            result.output.contains("sent \(total), acknowledged \(total), failed 0, sessions 12"),
+            "\(result.output)"
+        )
         let ids = sessions.compactMap { UUID(uuidString: $0.id) }
         let messages = try stack.messages(since: mark, sessions: ids, expected: total)
         #expect(messages.count == total)
@@ -173,7 +176,8 @@ import Testing
         #expect(process.terminationStatus == 0, "\(text)")
         // "interrupted: sent S, acknowledged A, failed 0, sessions K, …"
         let numbers = Self.summaryNumbers(text)
-        let sent = try #require(numbers["sent"]), acknowledged = try #require(numbers["acknowledged"])
+        let sent = try #require(numbers["sent"])
+        let acknowledged = try #require(numbers["acknowledged"])
         let sessionCount = try #require(numbers["sessions"])
         #expect(text.hasPrefix("interrupted: "), "\(text)")
         #expect(acknowledged == sent && sent > 1000, "\(text)")

@@ -3,8 +3,8 @@ import FastCGI
 import Foundation
 import Geolocation
 import Kafka
-import PressPublishing
 public import Logging
+import PressPublishing
 import SchemaRegistry
 import Session
 

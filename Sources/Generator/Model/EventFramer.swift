@@ -35,8 +35,9 @@ public struct EventFramer {
         Self.appendString(session.id, to: &head)
         tail.removeAll(keepingCapacity: true)
         let place = session.location
-        for text in [place.countryName, place.countryCode, place.subdivisionName, place.subdivisionCode, place.cityName]
-        {
+        for text in [
+            place.countryName, place.countryCode, place.subdivisionName, place.subdivisionCode, place.cityName,
+        ] {
             Self.appendString(text, to: &tail)
         }
         tail.append(0)  // cohort: union branch 0, null (fake data)

@@ -58,7 +58,11 @@ public struct ProgressReporter {
         lastSent = counts.sent
         lastTime = counts.elapsed
         lastShown = counts.elapsed
-        write(style == .bar ? "\r" + Self.bar(counts, liveRate: liveRate) + "\u{1B}[K" : Self.line(counts, liveRate: liveRate) + "\n")
+        write(
+            style == .bar
+                ? "\r" + Self.bar(counts, liveRate: liveRate) + "\u{1B}[K"
+                : Self.line(counts, liveRate: liveRate) + "\n"
+        )
     }
 
     /// Ends the bar's line so the summary starts on a fresh one.

@@ -63,7 +63,11 @@ extension KafkaProducer {
         if let error = produce(.handle(topic.handle), key: key, value: value, opaque: opaque) {
             // Not taken: no delivery report will release this reference.
             Unmanaged<DeliveryReceiver>.fromOpaque(opaque).release()
-            throw KafkaError.consuming(error, "cannot enqueue a message for topic \(topic.name)", fallback: .deliveryFailed)
+            throw KafkaError.consuming(
+                error,
+                "cannot enqueue a message for topic \(topic.name)",
+                fallback: .deliveryFailed
+            )
         }
     }
 
