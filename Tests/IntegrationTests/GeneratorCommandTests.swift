@@ -171,6 +171,11 @@ import Testing
         try process.run()
         try await Task.sleep(for: .seconds(2))
         kill(process.processIdentifier, SIGINT)
+        // A generator that ignores Ctrl-C or hangs in its flush fails here, not the whole run.
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + 15) { [process] in
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
