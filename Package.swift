@@ -205,7 +205,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
-                "PressSink", "Stats", "Generator", "Geolocation", log,
+                "PressSink", "Stats", "Generator", "Geolocation", "Places", log,
             ],
             swiftSettings: strict
         ),

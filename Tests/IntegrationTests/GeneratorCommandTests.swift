@@ -1,6 +1,7 @@
 import Foundation
 import Generator
 import Geolocation
+import Places
 import TestSupport
 import Testing
 
@@ -100,6 +101,43 @@ import Testing
         #expect(presses.map(\.timestamp).sorted() == expectedTimes)
     }
 
+    @Test func aBackfillLandsInTheSpanAskedForAndInLocalDaytime() async throws {
+        let seed = UInt64.random(in: 1...UInt64.max)
+        let mark = try stack.mark()
+        let result = try run([
+            "--backfill", "--days", "1", "--num-sessions", "200", "--seed", "\(seed)", "--until", start,
+        ])
+        try #require(result.status == 0, "\(result.errors)")
+        var story = try BackfillStory(
+            settings: .init(days: 1, until: startMicros, sessions: 200, maxPresses: 10, seed: seed),
+            geolocator: try GeolocationConfiguration(environment: ProcessInfo.processInfo.environment).makeGeolocator(),
+            places: CountryPlaces(table: try ZoneTable(contentsOf: ZoneTable.systemPath))
+        )
+        var sessions: [GeneratedSession] = []
+        while let session = story.nextSession(now: 0) { sessions.append(session) }
+        let total = sessions.reduce(0) { $0 + $1.count }
+        #expect(result.output.contains("sent \(total), acknowledged \(total), failed 0"), "\(result.output)")
+        let ids = sessions.compactMap { UUID(uuidString: $0.id) }
+        let messages = try stack.messages(since: mark, sessions: ids, expected: total)
+        let decoded = try IndependentAvro.decode(messages.map(\.value), registryURL: stack.registry)
+        #expect(decoded.count == total)
+        let spanStart = Int(startMicros - 86_400_000_000)
+        let times = decoded.compactMap { $0["timestamp"] as? Int }
+        #expect(times.count == total && times.allSatisfy { $0 >= spanStart && $0 < Int(startMicros) })
+
+        // The enricher's local hours, as ClickHouse stores them: mostly daytime.
+        let clickhouse = try ClickHouseClient(env: stack.env)
+        let condition = ClickHouseClient.sessions(ids)
+        let arrived = try await clickhouse.wait(
+            for: "SELECT count() FROM button_presses FINAL WHERE \(condition)",
+            timeout: .seconds(90)
+        ) { $0 >= total }
+        #expect(arrived == total)
+        let hours = try await clickhouse.presses(where: condition).compactMap(\.localHour)
+        let daytime = hours.filter { (8..<23).contains($0) }.count
+        #expect(hours.count == total && Double(daytime) > 0.75 * Double(total), "\(daytime) of \(total) in 08–23 h")
+    }
+
     @Test func theSameSeedProducesByteIdenticalMessages() throws {
         let seed = UInt64.random(in: 1...UInt64.max)
         let arguments = ["--num-sessions", "5", "--max-presses", "3", "--seed", "\(seed)", "--start", start]
@@ -162,14 +200,20 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
-            "--forever", "--rate", "3000", "--max-presses", "5", "--seed", "\(seed)", "--start", start,
+            // --count only bounds a run whose interrupt comes late (a paused machine).
+            "--forever", "--rate", "3000", "--count", "60000", "--max-presses", "5", "--seed", "\(seed)",
+            "--start", start,
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        try await Task.sleep(for: .seconds(2))
+        // Interrupt once it is well under way (the topic has grown), not after a fixed time.
+        let underWay = ContinuousClock.now + .seconds(20)
+        while try mark.count() < 1500 && ContinuousClock.now < underWay {
+            try await Task.sleep(for: .milliseconds(200))
+        }
         kill(process.processIdentifier, SIGINT)
         // A generator that ignores Ctrl-C or hangs in its flush fails here, not the whole run.
         let pid = process.processIdentifier

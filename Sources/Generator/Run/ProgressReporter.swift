@@ -43,6 +43,8 @@ public struct ProgressReporter {
     public init(style: Style, interval: Double = 5) {
         self.style = style
         self.interval = style == .bar ? 0.2 : interval
+        // The bar shows at once; the first plain line after one interval.
+        self.lastShown = style == .bar ? -1 : 0
     }
 
     /// `.bar` when standard error is a terminal, `.lines` otherwise.
