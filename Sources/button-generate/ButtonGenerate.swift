@@ -57,12 +57,18 @@ struct ButtonGenerate: ParsableCommand {
     @Option(
         name: [.customShort("s"), .customLong("schema-uri")],
         help: ArgumentHelp(
-            "Schema registry URL, credentials in it if needed "
+            "Schema registry URL, credentials in it if needed (never shown) "
                 + "\(EnvironmentDefault.note("SCHEMA_REGISTRY_URL", "SCHEMA_REGISTRY_URI")).",
             valueName: "url"
         )
     )
-    var schemaURI: String = EnvironmentDefault.string("SCHEMA_REGISTRY_URL", "SCHEMA_REGISTRY_URI") ?? ""
+    var schemaURIOption: String?
+
+    /// The option, else the environment. Not an option default: `--help` shows defaults, and
+    /// the URL may hold the registry's password.
+    var schemaURI: String {
+        schemaURIOption ?? EnvironmentDefault.string("SCHEMA_REGISTRY_URL", "SCHEMA_REGISTRY_URI") ?? ""
+    }
 
     @Option(
         name: [.customShort("d"), .customLong("certs-dir")],

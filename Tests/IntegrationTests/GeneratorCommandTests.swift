@@ -176,6 +176,32 @@ import Testing
         }
     }
 
+    @Test func helpAndVersionNameTheFallbacksButNeverTheRegistryPassword() throws {
+        let secret = "s3cret-\(UInt32.random(in: 0...UInt32.max))"
+        let help = try run(["--help"], environment: ["SCHEMA_REGISTRY_URL": "https://avnadmin:\(secret)@registry:443"])
+        #expect(help.status == 0)
+        #expect(help.output.contains("KAFKA_BOOTSTRAP") && help.output.contains("SCHEMA_REGISTRY_URL"))
+        #expect(help.output.contains(stack.bootstrap), "the brokers it would use are shown")
+        #expect(!help.output.contains(secret) && !help.errors.contains(secret))
+        let version = try run(["--version"])
+        #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.10.0")
+    }
+
+    @Test func aCertificateFolderTurnsOnTLSWithItsThreeFiles() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for file in ["ca.pem", "service.cert", "service.key"] {
+            try Data("not a certificate\n".utf8).write(to: folder.appendingPathComponent(file))
+        }
+        // librdkafka reads the CA file when the client is made: proof that the folder's files
+        // became the TLS settings. A clear line, no hang, nothing sent.
+        let result = try run(["-d", folder.path, "--num-sessions", "1"])
+        #expect(result.status == 69, "\(result.errors)")
+        #expect(result.errors.contains("ssl.ca.location"), "\(result.errors)")
+        #expect(result.errors.split(separator: "\n").count == 1 && result.output.isEmpty)
+    }
+
     @Test(arguments: [
         (["--count", "0"], "--count"),
         (["--rate", "fast"], "--rate"),
