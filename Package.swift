@@ -140,14 +140,16 @@ let package = Package(
         .target(
             name: "Generator",
             dependencies: [
-                "Kafka", "ButtonEvents", "Geolocation", "Places", "PressPublishing", "ConsumerSupport", log,
+                "Kafka", "ButtonEvents", "Geolocation", "Places", "PressPublishing", "SchemaRegistry",
+                "ConsumerSupport", log,
             ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "button-generate",
             dependencies: [
-                "Generator", "ButtonCLI", "Kafka", log,
+                "Generator", "ButtonCLI", "Kafka", "Geolocation", "Places", "PressPublishing", "ConsumerSupport",
+                log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
