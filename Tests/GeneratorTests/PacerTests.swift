@@ -14,6 +14,15 @@ import Testing
         #expect(elapsed < .milliseconds(600), "\(elapsed)")
     }
 
+    @Test func aStopEndsTheWaitOfASlowRateAtOnce() {
+        var pacer = Pacer(rate: 0.5)
+        pacer.waitForNext()  // the first is due at once; the next in 2 s
+        let clock = ContinuousClock()
+        let started = clock.now
+        pacer.waitForNext { clock.now - started > .milliseconds(150) }
+        #expect(clock.now - started < .milliseconds(500), "a stop is seen within 0.1 s, not after 2 s")
+    }
+
     @Test func progressShowsABarOnATerminalAndPlainLinesElsewhere() {
         var counts = GeneratorCounts()
         counts.sent = 1500

@@ -172,7 +172,8 @@ public enum GeneratorRun {
                     break sessions
                 }
                 if stop.isSet { break sessions }
-                pacer?.waitForNext()
+                pacer?.waitForNext { stop.isSet }
+                if stop.isSet { break sessions }
                 framer.write(timestamp: session.timestamps[index], action: session.action(at: index))
                 guard send(framer, producer: producer, topic: topic, counter: counter, stop: stop) else {
                     break sessions

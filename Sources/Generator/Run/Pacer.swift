@@ -16,15 +16,21 @@ public struct Pacer {
         start = Self.monotonicNanoseconds()
     }
 
-    /// Waits until the next event is due.
-    public mutating func waitForNext() {
+    /// Waits until the next event is due, or until `stop` says to stop (checked every 0.1 s,
+    /// so Ctrl-C ends a slow rate at once).
+    public mutating func waitForNext(stop: () -> Bool = { false }) {
         let due = Double(start) + sent * nanosecondsPerEvent
         let now = Double(Self.monotonicNanoseconds())
         if due > now {
             let wait = due - now
             // Sleep only for waits the scheduler can honour; shorter ones pass (the next
             // events catch up on the schedule).
-            if wait > 200_000 { Self.sleep(nanoseconds: UInt64(wait)) }
+            var left = wait
+            while left > 200_000 && !stop() {
+                let slice = min(left, 100_000_000)
+                Self.sleep(nanoseconds: UInt64(slice))
+                left -= slice
+            }
         } else if now - due > 1e8 {
             // More than 0.1 s behind: forget the debt.
             let behind = (now - due - 1e8) / nanosecondsPerEvent
