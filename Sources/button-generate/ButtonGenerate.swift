@@ -27,11 +27,13 @@ struct ButtonGenerate: ParsableCommand {
 
             The same --seed and options give the same events byte for byte (in live mode when \
             --start fixes the clock). Other librdkafka settings come from KAFKA_* variables as for \
-            the workers (e.g. KAFKA_LINGER_MS); geolocation from GEOIP_MMDB / GEOIP_LIBLOC_DB.
+            the workers (e.g. KAFKA_LINGER_MS); geolocation from GEOIP_MMDB / GEOIP_LIBLOC_DB; the \
+            backfill's time zones from ENRICH_ZONE_TAB (default /usr/share/zoneinfo/zone.tab), as \
+            for the enricher.
 
             Exit status: 0 done (also after Ctrl-C: what was produced is flushed and summarised), \
             1 some events were not acknowledged, 64 bad options, 69 the registry or the brokers \
-            cannot be reached or refuse, 70 the geolocation database or zone table cannot be read.
+            cannot be reached or refuse, 66 the geolocation database or zone table cannot be read.
             """,
         version: ButtonVersion.current
     )
@@ -206,7 +208,7 @@ struct ButtonGenerate: ParsableCommand {
             outcome = try GeneratorRun.run(configuration, stop: stop, logger: logger)
         } catch {
             FileHandle.standardError.write(Data("button-generate: \(error.message)\n".utf8))
-            throw ExitCode(error.code == .places ? 70 : 69)
+            throw ExitCode(error.code == .places ? 66 : 69)
         }
         print(ProgressReporter.summary(outcome.counts, seed: seed, interrupted: outcome.interrupted))
         if outcome.counts.failed > 0 || outcome.counts.acknowledged < outcome.counts.sent {

@@ -187,6 +187,25 @@ import Testing
         #expect(version.status == 0 && version.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0.10.0")
     }
 
+    @Test func aMissingGeolocationDatabaseOrZoneTableIsNamedWithExitStatus66() throws {
+        let cases: [(arguments: [String], environment: [String: String], names: String)] = [
+            (["--num-sessions", "1"], ["GEOIP_LIBLOC_DB": "/nonexistent/location.db"], "/nonexistent/location.db"),
+            (
+                ["--backfill", "--num-sessions", "1"], ["ENRICH_ZONE_TAB": "/nonexistent/zone.tab"],
+                "/nonexistent/zone.tab"
+            ),
+        ]
+        for (arguments, environment, names) in cases {
+            let result = try run(arguments, environment: environment)
+            #expect(result.status == 66, "\(result.errors)")
+            #expect(
+                result.errors.contains(names) && result.errors.split(separator: "\n").count == 1,
+                "\(result.errors)"
+            )
+            #expect(result.output.isEmpty)
+        }
+    }
+
     @Test func aCertificateFolderTurnsOnTLSWithItsThreeFiles() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("certs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

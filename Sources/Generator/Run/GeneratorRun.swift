@@ -51,8 +51,10 @@ public enum GeneratorRun {
             let table: ZoneTable
             do {
                 table = try ZoneTable(contentsOf: configuration.zoneTab)
+            } catch let error as ZoneTable.ParseError {
+                throw GeneratorError(.places, "\(configuration.zoneTab): \(error)")
             } catch {
-                throw GeneratorError(.places, "cannot read the zone table \(configuration.zoneTab): \(error)")
+                throw GeneratorError(.places, "cannot read the zone table \(configuration.zoneTab)")
             }
             return try BackfillStory(
                 settings: .init(
