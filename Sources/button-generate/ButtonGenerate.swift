@@ -38,7 +38,9 @@ struct ButtonGenerate: ParsableCommand {
         version: ButtonVersion.current
     )
 
-    @Option(help: "Sessions to generate (live default 10; backfill: over the whole span, default 30000).")
+    @Option(
+        help: "Sessions to generate (live: 10 unless --count or --duration; backfill: over the span, default 30000)."
+    )
     var numSessions: Int?
 
     @Option(help: "The most presses in one session; each session has 1…N, uniformly.")
@@ -190,7 +192,8 @@ struct ButtonGenerate: ParsableCommand {
             kafka: kafka,
             registryURL: schemaURI,
             topic: topic,
-            sessions: numSessions ?? (backfill ? nil : (forever ? nil : 10)),
+            // Live: the original generator's 10 sessions, unless another limit (or none) is asked for.
+            sessions: numSessions ?? (backfill || forever || count != nil || duration != nil ? nil : 10),
             maxPresses: maxPresses,
             count: count,
             duration: duration.flatMap(Self.parseDuration),
