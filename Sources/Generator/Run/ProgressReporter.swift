@@ -17,7 +17,7 @@ public struct GeneratorCounts: Sendable, Equatable {
 
     public init() {}
 
-    /// Acknowledged events per second over the run (sent ones while none is acknowledged).
+    /// Acknowledged events per second over the whole run.
     public var rate: Double { elapsed > 0 ? Double(max(acknowledged, 0)) / elapsed : 0 }
 }
 

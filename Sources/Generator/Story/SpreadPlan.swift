@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// When the button reaches each country, and how the fad fades there.
 ///
 /// The origin country has it first; the others follow over the first part of the span, in
@@ -69,9 +75,3 @@ public struct SpreadPlan: Sendable {
         hours <= 0 ? 1 : exp(-hours / boredomHours)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
