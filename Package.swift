@@ -148,8 +148,7 @@ let package = Package(
         .executableTarget(
             name: "button-generate",
             dependencies: [
-                "Generator", "ButtonCLI", "Kafka", "Geolocation", "Places", "PressPublishing", "ConsumerSupport",
-                log,
+                "Generator", "ButtonCLI", "Kafka", "Geolocation", "Places", "ConsumerSupport", log,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -239,7 +238,7 @@ let package = Package(
         ),
         .testTarget(
             name: "GeneratorTests",
-            dependencies: ["Generator", "ButtonEvents", "Geolocation", "Places"],
+            dependencies: ["Generator", "ButtonEvents", "Geolocation", "Places", "Kafka", "PressPublishing"],
             swiftSettings: strict
         ),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "FastCGI"], swiftSettings: strict),

@@ -7,7 +7,6 @@ import Geolocation
 import Kafka
 import Logging
 import Places
-import PressPublishing
 
 /// `button-generate`: fake sessions straight to Kafka, as the workers would produce them.
 @main
@@ -163,19 +162,7 @@ struct ButtonGenerate: ParsableCommand {
         }
         let logger = Logger(label: "button-generate")
         let environment = ProcessInfo.processInfo.environment
-        // The workers' producer settings; KAFKA_SERVICE_URI is the original generator's name
-        // for the brokers, not a librdkafka property.
-        var kafka = PressProducerSettings.configuration(
-            environment: environment.filter { $0.key != "KAFKA_SERVICE_URI" }
-        )
-        kafka["bootstrap.servers"] = kafkaURI
-        if let certsDir {
-            let folder = URL(fileURLWithPath: certsDir)
-            kafka["security.protocol"] = "SSL"
-            kafka["ssl.ca.location"] = folder.appendingPathComponent("ca.pem").path
-            kafka["ssl.certificate.location"] = folder.appendingPathComponent("service.cert").path
-            kafka["ssl.key.location"] = folder.appendingPathComponent("service.key").path
-        }
+        let kafka = GeneratorConfiguration.kafka(environment: environment, brokers: kafkaURI, certificates: certsDir)
         do {
             try kafka.validate()
         } catch {

@@ -1,5 +1,6 @@
 public import Geolocation
 public import Kafka
+import PressPublishing
 
 /// Everything one run of the generator needs, built by `button-generate` from its options.
 public struct GeneratorConfiguration: Sendable {
@@ -64,6 +65,33 @@ public struct GeneratorConfiguration: Sendable {
         self.zoneTab = zoneTab
         self.progress = progress
         self.connectTimeout = connectTimeout
+    }
+
+    /// The producer's librdkafka properties: the workers' (`PressProducerSettings`, from
+    /// `KAFKA_*` variables), the brokers, and TLS client certificates from a folder as the
+    /// original generator took them (Aiven's `ca.pem`, `service.cert`, `service.key`).
+    /// - Parameters:
+    ///   - environment: the process environment; `KAFKA_SERVICE_URI`, the original
+    ///     generator's name for the brokers, is not passed on as a librdkafka property.
+    ///   - brokers: `host:port[,…]`.
+    ///   - certificates: the folder, or nil for plain connections.
+    public static func kafka(
+        environment: [String: String],
+        brokers: String,
+        certificates: String?
+    ) -> KafkaConfiguration {
+        var kafka = PressProducerSettings.configuration(
+            environment: environment.filter { $0.key != "KAFKA_SERVICE_URI" }
+        )
+        kafka["bootstrap.servers"] = brokers
+        if let certificates {
+            let folder = certificates.hasSuffix("/") ? certificates : certificates + "/"
+            kafka["security.protocol"] = "SSL"
+            kafka["ssl.ca.location"] = folder + "ca.pem"
+            kafka["ssl.certificate.location"] = folder + "service.cert"
+            kafka["ssl.key.location"] = folder + "service.key"
+        }
+        return kafka
     }
 
     /// The brokers, for messages (never a credential: those are other properties).
