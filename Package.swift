@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "button-topics", targets: ["button-topics"]),
         .executable(name: "button-enrich", targets: ["button-enrich"]),
         .executable(name: "button-stats", targets: ["button-stats"]),
+        .executable(name: "button-generate", targets: ["button-generate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -73,9 +74,18 @@ let package = Package(
         ),
         .target(name: "Geolocation", dependencies: ["LibLoc", "MaxMindDB"], swiftSettings: strict),
         .target(name: "ButtonEvents", dependencies: ["Avro", "SchemaRegistry"], swiftSettings: strict),
+        // What every producer of press events shares with the workers: producer settings and
+        // the schema registration.
+        .target(
+            name: "PressPublishing",
+            dependencies: ["Kafka", "SchemaRegistry", "ButtonEvents", log],
+            swiftSettings: strict
+        ),
         .target(
             name: "ButtonFCGI",
-            dependencies: ["FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", log],
+            dependencies: [
+                "FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", "PressPublishing", log,
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -112,9 +122,12 @@ let package = Package(
             dependencies: ["PressSink", "ConsumerSupport", "ButtonCLI", argumentParser, log],
             swiftSettings: strict
         ),
+        // Offline places and local time (tzdata's zone.tab, Foundation's zone rules): the
+        // enricher's enrichment and the generator's daily rhythm read the same tables.
+        .target(name: "Places", swiftSettings: strict),
         .target(
             name: "Enricher",
-            dependencies: ["Kafka", "SchemaRegistry", "ButtonEvents", "ConsumerSupport", log],
+            dependencies: ["Kafka", "SchemaRegistry", "ButtonEvents", "ConsumerSupport", "Places", log],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -134,6 +147,23 @@ let package = Package(
         .executableTarget(
             name: "button-stats",
             dependencies: ["Stats", "ButtonCLI", argumentParser, log],
+            swiftSettings: strict
+        ),
+        // The fake-data generator (live sessions and the backfill story) and its CLI.
+        .target(
+            name: "Generator",
+            dependencies: [
+                "Kafka", "ButtonEvents", "Geolocation", "Places", "PressPublishing", "SchemaRegistry",
+                "ConsumerSupport", log,
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "button-generate",
+            dependencies: [
+                "Generator", "ButtonCLI", "Kafka", "Geolocation", "Places", "ConsumerSupport", log,
+                argumentParser,
+            ],
             swiftSettings: strict
         ),
         // The production topic setup (CreateTopics, then DescribeConfigs) and its CLI.
@@ -189,7 +219,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Kafka", "SchemaRegistry", "LocalBroker", "TestSupport", "Session", "ButtonEvents", "Avro", "Postgres",
-                "PressSink", "Stats", log,
+                "PressSink", "Stats", "Generator", "Geolocation", "Places", log,
             ],
             swiftSettings: strict
         ),
@@ -218,8 +248,13 @@ let package = Package(
         .testTarget(name: "DeployTests", swiftSettings: strict),
         .testTarget(
             name: "EnricherTests",
-            dependencies: ["Enricher", "ButtonEvents", "Kafka"],
+            dependencies: ["Enricher", "ButtonEvents", "Kafka", "Places"],
             resources: [.copy("Fixtures")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GeneratorTests",
+            dependencies: ["Generator", "ButtonEvents", "Geolocation", "Places", "Kafka", "PressPublishing"],
             swiftSettings: strict
         ),
         .testTarget(name: "StatsTests", dependencies: ["Stats", "FastCGI"], swiftSettings: strict),

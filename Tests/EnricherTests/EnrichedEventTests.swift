@@ -2,6 +2,7 @@ import ButtonEvents
 import Enricher
 import Foundation
 import Kafka
+import Places
 import Testing
 
 @Suite struct EnrichedEventTests {

@@ -1,5 +1,6 @@
 import Enricher
 import Foundation
+import Places
 import Testing
 
 @Suite struct LocalClockTests {

@@ -4,6 +4,7 @@ import Foundation
 import Geolocation
 import Kafka
 public import Logging
+import PressPublishing
 import SchemaRegistry
 import Session
 
@@ -50,27 +51,11 @@ public enum ButtonApp {
     static func registerSchema(configuration: ButtonConfiguration, logger: Logger) throws -> Int32 {
         let client = try SchemaRegistryClient(url: configuration.registryURL)
         let outcome = blocking {
-            try await client.register(
-                subject: PressEvent.subject,
-                schema: PressEvent.schemaJSON,
-                retryingFor: .seconds(30)
-            ) { error, wait in
-                logger.warning(
-                    "schema registry not available yet; retrying",
-                    metadata: ["error": "\(error)", "retry_in": "\(wait)"]
-                )
-            }
+            try await PressSchemaRegistration.register(client: client, patience: .seconds(30), logger: logger)
         }
         switch outcome {
-        case .success(let id):
-            guard let id32 = Int32(exactly: id) else {
-                throw ButtonConfigurationError("schema id \(id) is out of range")
-            }
-            return id32
-        case .failure(let error as RegistryError) where !error.isTransient:
-            throw ButtonConfigurationError("the schema registry refused the event schema: \(error)")
-        case .failure(let error):
-            throw ButtonConfigurationError("the schema registry is unavailable: \(error)")
+        case .success(let id): return id
+        case .failure(let error): throw ButtonConfigurationError("\(error)")
         }
     }
 

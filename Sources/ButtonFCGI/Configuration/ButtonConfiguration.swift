@@ -2,6 +2,7 @@ public import FastCGI
 import Foundation
 public import Geolocation
 public import Kafka
+import PressPublishing
 
 /// Settings of the `button-fcgi` worker pool, read once from the environment.
 ///
@@ -77,11 +78,8 @@ public struct ButtonConfiguration: Sendable {
         }
         processes = try number("BUTTON_PROCESSES", 2, 1...64)
         threads = try number("BUTTON_THREADS", 128, 1...1024)
-        kafka = KafkaConfiguration.fromEnvironment(environment)
-        // Half a millisecond of linger lets presses that arrive together share a produce
-        // request: in bench/run it cut p99 at 32 connections from 6.1 ms to 3.3 ms at the same
-        // throughput (BENCHMARKS.md). KAFKA_LINGER_MS overrides it.
-        if kafka["linger.ms"] == nil && kafka["queue.buffering.max.ms"] == nil { kafka["linger.ms"] = "0.5" }
+        // Shared with the generator, so generated traffic is produced exactly as presses are.
+        kafka = PressProducerSettings.configuration(environment: environment)
         guard kafka["bootstrap.servers"]?.isEmpty == false else {
             throw ButtonConfigurationError("KAFKA_BOOTSTRAP (or KAFKA_BOOTSTRAP_SERVERS) must name the Kafka brokers")
         }

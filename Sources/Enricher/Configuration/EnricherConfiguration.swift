@@ -1,4 +1,5 @@
 public import Kafka
+import Places
 
 /// Settings of `button-enrich`, read once from the environment.
 ///

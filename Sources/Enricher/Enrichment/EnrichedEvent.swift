@@ -1,6 +1,7 @@
 public import ButtonEvents
 import Foundation
 public import Kafka
+public import Places
 
 /// One message of `button_presses_enriched`: the event, where and when (local time) it
 /// happened, whether it is fake, and where it was read. The contract ClickHouse's Kafka

@@ -3,6 +3,7 @@ import ConsumerSupport
 import Foundation
 import Kafka
 public import Logging
+public import Places
 import SchemaRegistry
 
 /// The enricher: reads `button_presses` as a member of a consumer group and writes each

@@ -22,12 +22,12 @@ internal import Synchronization
 /// `@unchecked Sendable` rests on librdkafka handles being thread-safe; this class's own state is
 /// atomics and a `Mutex`.
 public final class KafkaProducer: Sendable {
-    private let client: KafkaClient
+    let client: KafkaClient
     private let poller: KafkaPoller
-    private let closed = Atomic<Bool>(false)
+    let closed = Atomic<Bool>(false)
     /// Sends between their `closed` check and the end of `rd_kafka_produceva`; `close()` waits
     /// for them so that every enqueued message gets its delivery report before destruction.
-    private let sendsInProgress = Atomic<Int>(0)
+    let sendsInProgress = Atomic<Int>(0)
     private let closeResult = Mutex<Bool?>(nil)
 
     /// Creates the producer. It connects lazily, so a wrong address shows up as failed
@@ -208,14 +208,14 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    private enum TopicReference {
+    enum TopicReference {
         case name(UnsafePointer<CChar>)
         case handle(OpaquePointer)
     }
 
     /// One `rd_kafka_produceva` call; librdkafka copies key and value (`RD_KAFKA_MSG_F_COPY`).
     /// The field list lives on the stack: no allocation per message.
-    private func produce(
+    func produce(
         _ topic: TopicReference,
         key: UnsafeRawBufferPointer?,
         value: UnsafeRawBufferPointer,
