@@ -22,8 +22,9 @@ extension PressEvent {
         return out
     }
 
-    /// Avro `long`/`int`: zig-zag, then base-128 varint.
-    static func appendLong(_ value: Int64, to out: inout [UInt8]) {
+    /// Avro `long`/`int`: zig-zag, then base-128 varint. Public for writers that frame
+    /// events themselves from parts encoded once (the generator).
+    public static func appendLong(_ value: Int64, to out: inout [UInt8]) {
         var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
         while zigzag >= 0x80 {
             out.append(UInt8(zigzag & 0x7F) | 0x80)
@@ -33,7 +34,7 @@ extension PressEvent {
     }
 
     /// Avro `string`: byte length, then UTF-8.
-    static func appendString(_ value: String, to out: inout [UInt8]) {
+    public static func appendString(_ value: String, to out: inout [UInt8]) {
         appendLong(Int64(value.utf8.count), to: &out)
         out.append(contentsOf: value.utf8)
     }

@@ -21,18 +21,7 @@ struct ButtonEnrich: AsyncParsableCommand {
         version: ButtonVersion.current
     )
 
-    @Option(
-        help: .environment(
-            "Kafka brokers, host:port[,…].",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "KAFKA_BOOTSTRAP",
-            valueName: "hosts"
-        )
-    )
-    var bootstrap: String?
-
-    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
-    var registry: String?
+    @OptionGroup var stream: StreamOptions
 
     @Option(help: .environment("Topic read; default button_presses.", "ENRICH_SOURCE_TOPIC"))
     var sourceTopic: String?
@@ -103,8 +92,7 @@ struct ButtonEnrich: AsyncParsableCommand {
 
     var overrides: EnvironmentOverrides {
         var overrides = EnvironmentOverrides()
-        overrides.set("KAFKA_BOOTSTRAP_SERVERS", replacing: ["KAFKA_BOOTSTRAP"], option: "--bootstrap", to: bootstrap)
-        overrides.set("SCHEMA_REGISTRY_URL", option: "--registry", to: registry)
+        stream.apply(to: &overrides)
         overrides.set("ENRICH_SOURCE_TOPIC", option: "--source-topic", to: sourceTopic)
         overrides.set("ENRICH_TARGET_TOPIC", option: "--target-topic", to: targetTopic)
         overrides.set("ENRICH_DEAD_LETTER_TOPIC", option: "--dead-letter-topic", to: deadLetterTopic)

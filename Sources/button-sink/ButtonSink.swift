@@ -14,6 +14,12 @@ struct ButtonSink: AsyncParsableCommand {
         commandName: "button-sink",
         abstract:
             "Kafka → PostgreSQL: stores every button event once, with the Kafka positions in the same transaction.",
+        // Running without a subcommand starts the sink: say so rather than ArgumentParser's
+        // generated "<subcommand>", which reads as if one were required.
+        usage: """
+            button-sink [--pg-dsn <dsn>] [--bootstrap <hosts>] [--registry <url>] [--topic <topic>] [<options>]
+              button-sink migrate [--pg-dsn <dsn>]
+            """,
         discussion: """
             Runs until SIGTERM/SIGINT, then writes the batch in hand and exits 0. Every setting comes \
             from its environment variable unless its option is given; other librdkafka properties come \
@@ -34,18 +40,7 @@ struct ButtonSink: AsyncParsableCommand {
     )
     var postgresDSN: String?
 
-    @Option(
-        help: .environment(
-            "Kafka brokers, host:port[,…].",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "KAFKA_BOOTSTRAP",
-            valueName: "hosts"
-        )
-    )
-    var bootstrap: String?
-
-    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
-    var registry: String?
+    @OptionGroup var stream: StreamOptions
 
     @Option(help: .environment("Topic read; default button_presses.", "SINK_TOPIC"))
     var topic: String?
@@ -97,8 +92,7 @@ struct ButtonSink: AsyncParsableCommand {
     var overrides: EnvironmentOverrides {
         var overrides = EnvironmentOverrides()
         overrides.set("PG_DSN", option: "--pg-dsn", to: postgresDSN)
-        overrides.set("KAFKA_BOOTSTRAP_SERVERS", replacing: ["KAFKA_BOOTSTRAP"], option: "--bootstrap", to: bootstrap)
-        overrides.set("SCHEMA_REGISTRY_URL", option: "--registry", to: registry)
+        stream.apply(to: &overrides)
         overrides.set("SINK_TOPIC", option: "--topic", to: topic)
         overrides.set("SINK_GROUP", option: "--group", to: group)
         overrides.set("SINK_BATCH_MAX", option: "--batch-max", to: batchMax)

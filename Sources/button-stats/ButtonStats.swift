@@ -110,21 +110,11 @@ struct ButtonStats: ParsableCommand {
     )
     var mapFile: String?
 
-    @Option(
-        help: .environment(
-            "Kafka brokers of the live tail, host:port[,…].",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "KAFKA_BOOTSTRAP",
-            valueName: "hosts"
-        )
-    )
-    var bootstrap: String?
+    /// Kafka (the live tail) and the registry.
+    @OptionGroup var stream: StreamOptions
 
     @Option(help: .environment("The press topic the live tail reads; default button_presses.", "BUTTON_TOPIC"))
     var topic: String?
-
-    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
-    var registry: String?
 
     @Option(
         help: .environment(
@@ -150,9 +140,8 @@ struct ButtonStats: ParsableCommand {
         overrides.set("STATS_CLICKHOUSE_FINAL", option: "--clickhouse-final", to: clickHouseFinal)
         overrides.set("STATS_STREAM_SIZE", option: "--stream-size", to: streamSize)
         overrides.set("STATS_MAP_FILE", option: "--map-file", to: mapFile)
-        overrides.set("KAFKA_BOOTSTRAP_SERVERS", replacing: ["KAFKA_BOOTSTRAP"], option: "--bootstrap", to: bootstrap)
+        stream.apply(to: &overrides)
         overrides.set("BUTTON_TOPIC", option: "--topic", to: topic)
-        overrides.set("SCHEMA_REGISTRY_URL", option: "--registry", to: registry)
         overrides.set("BUTTON_SESSION_SECRET_FILE", option: "--session-secret-file", to: sessionSecretFile)
         return overrides
     }

@@ -245,8 +245,9 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = [
-            // --count only bounds a run whose interrupt comes late (a paused machine).
-            "--forever", "--rate", "3000", "--count", "60000", "--max-presses", "5", "--seed", "\(seed)",
+            // --count only bounds a run whose interrupt never comes (200 s at this rate): the
+            // interrupt must find it running, however slowly a busy machine reads the topic.
+            "--forever", "--rate", "3000", "--count", "600000", "--max-presses", "5", "--seed", "\(seed)",
             "--start", start,
         ]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -255,7 +256,7 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Interrupt once it is well under way (the topic has grown), not after a fixed time.
-        let underWay = ContinuousClock.now + .seconds(20)
+        let underWay = ContinuousClock.now + .seconds(60)
         while try mark.count() < 1500 && ContinuousClock.now < underWay {
             try await Task.sleep(for: .milliseconds(200))
         }

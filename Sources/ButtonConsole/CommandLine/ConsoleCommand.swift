@@ -60,18 +60,8 @@ public struct ConsoleCommand: AsyncParsableCommand {
     @Option(help: "The topic read.")
     public var topic = "button_presses"
 
-    @Option(
-        help: .environment(
-            "Kafka brokers, host:port[,…].",
-            "KAFKA_BOOTSTRAP_SERVERS",
-            "KAFKA_BOOTSTRAP",
-            valueName: "hosts"
-        )
-    )
-    public var bootstrap: String?
-
-    @Option(help: .environment("The schema registry.", "SCHEMA_REGISTRY_URL", valueName: "url"))
-    public var registry: String?
+    /// Where Kafka and the registry are.
+    @OptionGroup var stream: StreamOptions
 
     @Option(help: "How long the broker and the registry may take to answer at start.")
     public var connectTimeoutMs = 10_000
@@ -107,8 +97,8 @@ public struct ConsoleCommand: AsyncParsableCommand {
         options.maxEvents = maxEvents
         options.idleMilliseconds = idleMilliseconds
         options.topic = topic
-        options.bootstrap = bootstrap
-        options.registryURL = registry
+        options.bootstrap = stream.bootstrap
+        options.registryURL = stream.registry
         options.connectTimeoutMilliseconds = connectTimeoutMs
         return options
     }

@@ -32,13 +32,13 @@ public struct EventFramer {
         head.removeAll(keepingCapacity: true)
         head.append(0)
         withUnsafeBytes(of: schemaID.bigEndian) { head.append(contentsOf: $0) }
-        Self.appendString(session.id, to: &head)
+        PressEvent.appendString(session.id, to: &head)
         tail.removeAll(keepingCapacity: true)
         let place = session.location
         for text in [
             place.countryName, place.countryCode, place.subdivisionName, place.subdivisionCode, place.cityName,
         ] {
-            Self.appendString(text, to: &tail)
+            PressEvent.appendString(text, to: &tail)
         }
         tail.append(0)  // cohort: union branch 0, null (fake data)
     }
@@ -47,30 +47,14 @@ public struct EventFramer {
     public mutating func write(timestamp: Int64, action: PressAction) {
         buffer.removeAll(keepingCapacity: true)
         buffer.append(contentsOf: head)
-        Self.appendLong(timestamp, to: &buffer)
+        PressEvent.appendLong(timestamp, to: &buffer)
         buffer.append(contentsOf: action == .enterPage ? Self.enterPage : Self.pressButton)
         buffer.append(contentsOf: tail)
     }
 
     private static func encodedString(_ text: String) -> [UInt8] {
         var out: [UInt8] = []
-        appendString(text, to: &out)
+        PressEvent.appendString(text, to: &out)
         return out
-    }
-
-    /// Avro `long`: zig-zag, then base-128 varint.
-    static func appendLong(_ value: Int64, to out: inout [UInt8]) {
-        var zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
-        while zigzag >= 0x80 {
-            out.append(UInt8(zigzag & 0x7F) | 0x80)
-            zigzag >>= 7
-        }
-        out.append(UInt8(zigzag))
-    }
-
-    /// Avro `string`: byte length, then UTF-8.
-    static func appendString(_ value: String, to out: inout [UInt8]) {
-        appendLong(Int64(value.utf8.count), to: &out)
-        out.append(contentsOf: value.utf8)
     }
 }

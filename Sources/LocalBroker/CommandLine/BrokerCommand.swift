@@ -9,6 +9,11 @@ public struct BrokerCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "button-broker",
         abstract: "The local stack's Kafka: librdkafka's mock cluster on 127.0.0.1, with a control socket.",
+        // `serve` is the default subcommand: the generated usage would end in "<subcommand>".
+        usage: """
+            button-broker [serve] --control <path> [--brokers <n>] [--topic <name:partitions> …] [--ready-file <path>]
+              button-broker ctl [--control <path>] <command> …
+            """,
         discussion: """
             button-broker [serve] --control PATH [--brokers N] [--topic NAME:PARTITIONS …] [--ready-file PATH] \
             runs the brokers until SIGTERM/SIGINT and, once the topics exist, writes the ready file with \
