@@ -201,7 +201,9 @@ def main():
         steady_until) answered 2xx by the survivor."""
         failed = [r for r in failures if kill <= r["end"] < until]
         statuses = collections.Counter(r["status"] or "no answer" for r in failed)
-        produced = sum(1 for r in failed if r["kind"] == "press" and by_key[r["session"]][PRESS] >= 1)
+        # A failed enter has no session to look for; a failed press has its request's.
+        failed_here = [r for r in failed if r["kind"] == "press"]
+        produced = sum(1 for r in failed_here if by_key[r["session"]][PRESS] >= 1)
         verdict.check(f"{name}: failures only for requests the dead host held, at most clients + keepalive "
                       f"({bound})", len(failed) <= bound and all(dead in r["upstream"] for r in failed),
                       f"{len(failed)} failed: {[(r['status'], r['upstream']) for r in failed][:5]}")
@@ -217,10 +219,12 @@ def main():
         stall = max(stalls, default=0.0)
         slowest = max((r["end"] - r["start"] for r in records if kill - 1 <= r["start"] < kill + 5), default=0.0)
         after = [r for r in records if kill <= r["start"] < steady_until]
-        verdict.figure(f"{name}_failures", f"{name}: {len(failed)} failed ({dict(statuses)}), {produced} of "
-                       f"them produced but not acknowledged; {len(after)} requests started in the phase",
+        verdict.figure(f"{name}_failures", f"{name}: {len(failed)} requests failed ({dict(statuses)}); of the "
+                       f"{len(failed_here)} failed presses, {produced} in Kafka (produced but not acknowledged); "
+                       f"{len(after)} requests started in the phase",
                        {"failed": len(failed), "statuses": {str(k): v for k, v in statuses.items()},
-                        "produced_not_acknowledged": produced, "requests": len(after)})
+                        "failed_presses": len(failed_here), "produced_not_acknowledged": produced,
+                        "requests": len(after)})
         verdict.figure(f"{name}_move_on",
                        f"{name}: last failure answered {(last_failure - kill) * 1000:.0f} ms after; longest "
                        f"stretch without a 2xx {stall * 1000:.0f} ms; slowest request started around it "
