@@ -138,6 +138,11 @@ def main():
     verdict.figure("presses_per_host", f"presses acknowledged over the whole run: w1 {one_all}, w2 {two_all}",
                    {"w1": one_all, "w2": two_all})
 
+    passed_on = [r for r in records if "," in r["upstream"]]
+    verdict.figure("passed_on", f"requests nginx passed on to the other host (not handed over to the first): "
+                   f"{len(passed_on)}, answered {dict(collections.Counter(r['status'] for r in passed_on))}",
+                   len(passed_on))
+
     # nginx's own log, an independent count of who answered.
     from_log = collections.Counter(
         (uri, answered_by(upstream)) for _msec, method, uri, status, upstream, _us, _rt in log
