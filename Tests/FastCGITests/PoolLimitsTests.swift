@@ -60,10 +60,14 @@ import Testing
     }
 
     @Test func socketsMeantForAnotherProcessAreNotOurs() throws {
-        #expect(try SocketActivation.systemdDescriptor(environment: ["LISTEN_FDS": "1", "LISTEN_PID": "41"], pid: 42) == nil)
+        #expect(
+            try SocketActivation.systemdDescriptor(environment: ["LISTEN_FDS": "1", "LISTEN_PID": "41"], pid: 42) == nil
+        )
         #expect(try SocketActivation.systemdDescriptor(environment: ["LISTEN_FDS": "1"], pid: 42) == nil)
         #expect(try SocketActivation.systemdDescriptor(environment: [:], pid: 42) == nil)
-        #expect(try SocketActivation.systemdDescriptor(environment: ["LISTEN_FDS": "0", "LISTEN_PID": "42"], pid: 42) == nil)
+        #expect(
+            try SocketActivation.systemdDescriptor(environment: ["LISTEN_FDS": "0", "LISTEN_PID": "42"], pid: 42) == nil
+        )
     }
 
     @Test func malformedOrSeveralSocketsAreRefusedWithAReason() {

@@ -167,7 +167,8 @@ public enum WorkerPool {
             close(listenFD)
             if let ownedPath { unlink(ownedPath) }
         }
-        var workerEnvironment = environment ?? Dictionary(processEnvironment.compactMap(splitVariable), uniquingKeysWith: { $1 })
+        var workerEnvironment =
+            environment ?? Dictionary(processEnvironment.compactMap(splitVariable), uniquingKeysWith: { $1 })
         // openListenSocket may have exported the allowed peers for a TCP socket.
         if let peers = getenv(ListenAccess.webServerAddressesVariable) {
             workerEnvironment[ListenAccess.webServerAddressesVariable] = String(cString: peers)
@@ -263,7 +264,12 @@ private final class Master {
         env.removeValue(forKey: WorkerPool.listenFDVariable)
         env.removeValue(forKey: WorkerPool.readyFDVariable)
         for variable in SocketActivation.systemdVariables { env.removeValue(forKey: variable) }
-        self.current = Generation(number: 0, environment: env, executable: "/proc/self/exe", configuration: configuration)
+        self.current = Generation(
+            number: 0,
+            environment: env,
+            executable: "/proc/self/exe",
+            configuration: configuration
+        )
         var fds: [Int32] = [0, 0]
         guard pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
             throw FastCGIError(.systemCallFailed, "\(SystemError.last("pipe2"))")
@@ -418,8 +424,10 @@ private final class Master {
                 return
             }
             next.environment = reloaded.environment
-            for variable in [ListenAccess.webServerAddressesVariable] {
-                if let value = current.environment[variable] { next.environment[variable] = value }
+            // The socket is the one the master holds: what described how it came stays as it was.
+            for variable in SocketActivation.systemdVariables { next.environment.removeValue(forKey: variable) }
+            if let peers = current.environment[ListenAccess.webServerAddressesVariable] {
+                next.environment[ListenAccess.webServerAddressesVariable] = peers
             }
             next.configuration = reloaded.configuration
         }
