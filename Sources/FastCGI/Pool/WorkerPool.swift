@@ -329,7 +329,7 @@ private final class Master {
             } catch {
                 throw FastCGIError(.systemCallFailed, "\(error)")
             }
-            switch signal {
+            switch signal ?? 0 {
             case SIGTERM, SIGINT:
                 logger.info("stopping worker pool", metadata: ["signal": "\(signal ?? 0)"])
                 policy.stop()
@@ -484,7 +484,7 @@ private final class Master {
             }
         case .starting(let new, let old, let since):
             if workers[new]?.ready == true {
-                if workers[old] != nil { retire(old, reason: "replaced by \(new)") }
+                if workers[old]?.retiring == false { retire(old, reason: "replaced by \(new)") }
                 rolling = .draining(old: old)
             } else if workers[new] == nil {
                 abandonRolling("the new worker \(new) exited before accepting requests")
