@@ -41,6 +41,14 @@ public enum EnvironmentFile {
         public let line: Int
         /// What is wrong with it.
         public let reason: String
+        /// - Parameters:
+        ///   - line: 1-based line number.
+        ///   - reason: what is wrong with it.
+        public init(line: Int, reason: String) {
+            self.line = line
+            self.reason = reason
+        }
+
         public var description: String { "line \(line): \(reason)" }
     }
 }

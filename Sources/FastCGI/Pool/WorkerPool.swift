@@ -271,9 +271,13 @@ private final class Master {
             configuration: configuration
         )
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, O_CLOEXEC | O_NONBLOCK) == 0 else {
-            throw FastCGIError(.systemCallFailed, "\(SystemError.last("pipe2"))")
+        // pipe2 is a GNU extension Glibc's module map leaves out: pipe, then the flags.
+        guard pipe(&fds) == 0 else {
+            throw FastCGIError(.systemCallFailed, "\(SystemError.last("pipe"))")
         }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // The master never waits on the pipe: it reads what is there on each turn of its loop.
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
         readyRead = fds[0]
         readyWrite = fds[1]
         executablePath = Self.resolveExecutable()
