@@ -13,7 +13,9 @@ public enum EnvironmentFile {
     /// - Throws: `ParseError` naming the line at fault.
     public static func parse(_ text: String) throws(ParseError) -> [String: String] {
         var result: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // "\r\n" is one Character in Swift: a file written on Windows must split too.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, rawLine) in lines.enumerated() {
             var line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
             if line.hasPrefix("export ") { line = line.dropFirst(7).trimmingWhitespace() }
@@ -26,7 +28,7 @@ public enum EnvironmentFile {
             else {
                 throw ParseError(line: index + 1, reason: "'\(key)' is not a variable name")
             }
-            var value = Substring(line[line.index(after: equals)...])
+            var value = line[line.index(after: equals)...].trimmingWhitespace()
             if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
                 value = value.dropFirst().dropLast()
             }
