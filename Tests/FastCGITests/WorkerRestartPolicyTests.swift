@@ -76,4 +76,29 @@ struct TestInstant: InstantProtocol, Sendable {
         #expect(policy.restartFailed(at: .at(100)) == .at(300))
         #expect(policy.restartsDue(at: .at(300)) == 2)
     }
+
+    @Test func aPlannedExitIsReplacedAtOnceEvenWhenYoung() {
+        var policy = Policy()
+        // Back-off already at 200 ms from two young deaths.
+        policy.workerStarted(1, at: .at(0))
+        _ = policy.workerExited(1, at: .at(10))
+        policy.workerStarted(2, at: .at(200))
+        _ = policy.workerExited(2, at: .at(210))
+        _ = policy.restartsDue(at: .at(1000))
+        policy.workerStarted(3, at: .at(1000))
+        // A worker that served its maximum of requests in half a second exits 0.
+        #expect(policy.workerExited(3, at: .at(1500), planned: true) == .at(1500))
+        #expect(policy.restartsDue(at: .at(1500)) == 1)
+        #expect(policy.delay == .milliseconds(200), "the back-off is left as it was")
+    }
+
+    @Test func aRetiredWorkerIsNotReplaced() {
+        var policy = Policy()
+        policy.workerStarted(1, at: .at(0))
+        policy.workerStarted(2, at: .at(0))
+        policy.workerRetired(1)
+        #expect(policy.runningWorkers == [2])
+        #expect(policy.workerExited(1, at: .at(60_000)) == nil)
+        #expect(policy.pendingRestarts == 0)
+    }
 }

@@ -22,27 +22,71 @@ public enum ButtonApp {
     static let schemaIDVariable = "BUTTON_SCHEMA_ID"
 
     /// Runs until SIGTERM/SIGINT.
+    ///
+    /// The master reads `BUTTON_ENV_FILE` again on SIGHUP (over the environment it started
+    /// with), checks the result as at start, and hands it to the workers it starts from then
+    /// on; a reload whose settings don't check out is refused and the pool keeps serving.
+    /// The listen address and the schema id are the master's for its whole life.
+    /// - Parameters:
+    ///   - configuration: the settings.
+    ///   - environment: the environment they were read from (the process's when nil); the
+    ///     workers get it.
+    ///   - logger: where the master's and the workers' events go.
     /// - Throws: what prevents starting: configuration, registry, Kafka or socket errors.
-    public static func run(configuration: ButtonConfiguration, logger: Logger) throws {
+    public static func run(
+        configuration: ButtonConfiguration,
+        environment: [String: String]? = nil,
+        logger: Logger
+    ) throws {
         if let fd = WorkerPool.inheritedListenFD {
             try runWorker(listenFD: fd, configuration: configuration, logger: logger)
             return
         }
+        let started = environment ?? ProcessInfo.processInfo.environment
+        // The listening socket first: one handed over by systemd or spawn-fcgi wins over BUTTON_LISTEN.
+        let listen = try ListenSource.resolve(address: configuration.listen, environment: started)
         // Fail fast on a broken geolocation setup before spawning anything.
         _ = try configuration.geolocation.makeGeolocator()
         let schemaID = try registerSchema(configuration: configuration, logger: logger)
-        setenv(schemaIDVariable, String(schemaID), 1)
-        // glibc gives busy threads malloc arenas of their own (up to 8 per core); the request
-        // threads allocate little, and two arenas keep a worker's resident memory down. Read
-        // by glibc when a worker starts; an operator's own setting wins.
-        setenv("MALLOC_ARENA_MAX", "2", 0)
         logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
+        // Read again on every reload: the environment the master started with, under the file.
+        let original = ProcessInfo.processInfo.environment
+        func workerEnvironment(_ environment: [String: String]) -> [String: String] {
+            var environment = environment
+            environment[schemaIDVariable] = String(schemaID)
+            // The workers use what the master checked; they don't read the file themselves.
+            environment.removeValue(forKey: EnvironmentFile.variable)
+            // glibc gives busy threads malloc arenas of their own (up to 8 per core); the request
+            // threads allocate little, and two arenas keep a worker's resident memory down. Read
+            // by glibc when a worker starts; an operator's own setting wins.
+            if environment["MALLOC_ARENA_MAX"] == nil { environment["MALLOC_ARENA_MAX"] = "2" }
+            return environment
+        }
+        let reload = { () throws -> WorkerPoolReload in
+            let environment = try ButtonConfiguration.environment(overlaying: original)
+            let next = try ButtonConfiguration(environment: environment)
+            _ = try next.geolocation.makeGeolocator()
+            if next.listen != configuration.listen {
+                logger.warning("BUTTON_LISTEN changed; the socket stays until the master restarts")
+            }
+            logger.info(
+                "configuration read again",
+                metadata: ["processes": "\(next.processes)", "threads": "\(next.threads)"]
+            )
+            return WorkerPoolReload(environment: workerEnvironment(environment), configuration: poolSettings(next))
+        }
         try WorkerPool.runMaster(
-            address: configuration.listen,
+            listen: listen,
             access: configuration.listenAccess,
-            configuration: WorkerPoolConfiguration(processes: configuration.processes),
+            configuration: poolSettings(configuration),
+            environment: workerEnvironment(started),
+            reload: reload,
             logger: logger
         )
+    }
+
+    static func poolSettings(_ configuration: ButtonConfiguration) -> WorkerPoolConfiguration {
+        WorkerPoolConfiguration(processes: configuration.processes, limits: configuration.limits)
     }
 
     /// Registers `PressEvent.schemaJSON`, waiting up to 30 s for a registry that is starting,
@@ -92,7 +136,11 @@ public enum ButtonApp {
         )
         let server = FastCGIServer(
             listenFD: listenFD,
-            configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 4096),
+            configuration: FastCGIServerConfiguration(
+                threads: configuration.threads,
+                maxBodyBytes: 4096,
+                maxRequests: configuration.maxRequests
+            ),
             logger: logger
         )
         try server.run { _ in ClosureHandler { service.handle($0) } }

@@ -14,6 +14,11 @@ import PressPublishing
 /// | `FCGI_WEB_SERVER_ADDRS` | IPv4 addresses of the nginx hosts allowed to connect over TCP | `127.0.0.1` for a loopback listen, else required |
 /// | `BUTTON_PROCESSES` | worker processes (N) | 2 |
 /// | `BUTTON_THREADS` | threads per worker (M); each serves one nginx connection | 128 |
+/// | `BUTTON_PROCESSES_MIN` / `BUTTON_PROCESSES_MAX` | bounds of TTOU/TTIN scaling | 1 / 64 |
+/// | `BUTTON_KEEPALIVE` | nginx's upstream `keepalive` for this pool: N × M must exceed it × `BUTTON_NGINX_WORKERS`, at start and on every scale (keep-connection trap); 0: unchecked | 0 |
+/// | `BUTTON_NGINX_WORKERS` | nginx's `worker_processes` (each keeps its own connections) | 1 |
+/// | `BUTTON_MAX_REQUESTS` | a worker exits gracefully after about this many requests (up to 10 % more) and is replaced (`pm.max_requests`); 0: never | 0 |
+/// | `BUTTON_ENV_FILE` | a file of `KEY=value` lines read over the environment at start and again on SIGHUP | none |
 /// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties (see `KafkaConfiguration.fromEnvironment`) | required |
 /// | `KAFKA_LINGER_MS` | librdkafka `linger.ms` | 0.5 |
 /// | `BUTTON_TOPIC` | topic | `button_presses` |
@@ -32,6 +37,10 @@ public struct ButtonConfiguration: Sendable {
     public var listenAccess: ListenAccess
     public var processes: Int
     public var threads: Int
+    /// Scaling bounds and the keep-connection guard.
+    public var limits: PoolLimits
+    /// Requests after which a worker is recycled; 0: never.
+    public var maxRequests: Int
     public var kafka: KafkaConfiguration
     public var topic: String
     public var registryURL: String
@@ -78,6 +87,25 @@ public struct ButtonConfiguration: Sendable {
         }
         processes = try number("BUTTON_PROCESSES", 2, 1...64)
         threads = try number("BUTTON_THREADS", 128, 1...1024)
+        let minimum = try number("BUTTON_PROCESSES_MIN", 1, 1...64)
+        let maximum = try number("BUTTON_PROCESSES_MAX", 64, 1...64)
+        guard minimum <= processes, processes <= maximum else {
+            throw ButtonConfigurationError(
+                "BUTTON_PROCESSES (\(processes)) must lie within BUTTON_PROCESSES_MIN (\(minimum)) and BUTTON_PROCESSES_MAX (\(maximum))"
+            )
+        }
+        let keepalive = try number("BUTTON_KEEPALIVE", 0, 0...100_000)
+        let nginxWorkers = try number("BUTTON_NGINX_WORKERS", 1, 1...1024)
+        limits = PoolLimits(
+            minimum: minimum,
+            maximum: maximum,
+            threadsPerProcess: threads,
+            keptConnections: keepalive * nginxWorkers
+        )
+        if let problem = limits.problem(with: processes) {
+            throw ButtonConfigurationError("BUTTON_PROCESSES × BUTTON_THREADS: \(problem)")
+        }
+        maxRequests = try number("BUTTON_MAX_REQUESTS", 0, 0...1_000_000_000)
         // Shared with the generator, so generated traffic is produced exactly as presses are.
         kafka = PressProducerSettings.configuration(environment: environment)
         guard kafka["bootstrap.servers"]?.isEmpty == false else {
@@ -115,6 +143,23 @@ public struct ButtonConfiguration: Sendable {
 /// A configuration problem, reported before anything starts.
 public struct ButtonConfigurationError: Error, CustomStringConvertible {
     public let message: String
-    init(_ message: String) { self.message = message }
+    public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+extension ButtonConfiguration {
+    /// The environment with the file named by `BUTTON_ENV_FILE` (if any) read over it.
+    /// - Throws: `ButtonConfigurationError` when the file cannot be read or has a bad line.
+    public static func environment(overlaying base: [String: String]) throws -> [String: String] {
+        guard let path = base[EnvironmentFile.variable], !path.isEmpty else { return base }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ButtonConfigurationError("cannot read \(EnvironmentFile.variable) \(path)")
+        }
+        do {
+            let settings = try EnvironmentFile.parse(String(decoding: data, as: UTF8.self))
+            return base.merging(settings) { $1 }
+        } catch {
+            throw ButtonConfigurationError("\(EnvironmentFile.variable) \(path): \(error)")
+        }
+    }
 }

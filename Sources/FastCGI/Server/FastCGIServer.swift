@@ -13,13 +13,18 @@ public struct FastCGIServerConfiguration: Sendable {
     public var threads: Int
     /// Largest request body read into memory; larger bodies are drained and flagged.
     public var maxBodyBytes: Int
+    /// Requests after which the server stops gracefully, so the pool's master replaces the
+    /// process (PHP-FPM's `pm.max_requests`: bounds what a slow leak can grow to); 0: never.
+    public var maxRequests: Int
 
     /// - Parameters:
     ///   - threads: request threads (default 16).
     ///   - maxBodyBytes: body limit (default 64 KiB).
-    public init(threads: Int = 16, maxBodyBytes: Int = 64 * 1024) {
+    ///   - maxRequests: recycle after this many requests (default 0: never).
+    public init(threads: Int = 16, maxBodyBytes: Int = 64 * 1024, maxRequests: Int = 0) {
         self.threads = max(1, threads)
         self.maxBodyBytes = max(0, maxBodyBytes)
+        self.maxRequests = max(0, maxRequests)
     }
 }
 
@@ -32,6 +37,10 @@ public final class FastCGIServer: Sendable {
     private let configuration: FastCGIServerConfiguration
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
+    private let served = Atomic<Int>(0)
+    /// `maxRequests` plus up to 10 % more, different in each process, so workers started
+    /// together don't all recycle at the same moment (gunicorn's max_requests_jitter).
+    private let requestLimit: Int
     private let slots: [ThreadSlot]
 
     /// Serves on an already listening socket, e.g. one inherited from the master process.
@@ -44,6 +53,8 @@ public final class FastCGIServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.slots = (0..<configuration.threads).map { _ in ThreadSlot() }
+        let limit = configuration.maxRequests
+        self.requestLimit = limit == 0 ? 0 : limit + Int(getpid()) % max(1, limit / 10)
     }
 
     /// Opens `address` and serves on it.
@@ -145,6 +156,7 @@ public final class FastCGIServer: Sendable {
                 throw error
             }
             logger.info("serving", metadata: ["threads": "\(configuration.threads)"])
+            WorkerPool.notifyReady()
         } catch let error as SystemError {
             throw FastCGIError(.systemCallFailed, "\(error)")
         }
@@ -262,6 +274,10 @@ public final class FastCGIServer: Sendable {
                 logger.debug("response not delivered", metadata: ["error": "\(error)"])
             }
             FCGX_Finish_r(request)
+            if requestLimit > 0, served.wrappingAdd(1, ordering: .relaxed).newValue == requestLimit {
+                logger.info("served its maximum of requests; recycling", metadata: ["requests": "\(requestLimit)"])
+                stop()
+            }
         }
     }
 

@@ -61,12 +61,25 @@ where Instant.Duration == Duration, Instant: Sendable {
         started[pid] = now
     }
 
+    /// A worker was asked to leave for good (scale-down, replaced by a reload): its exit
+    /// starts no replacement.
+    public mutating func workerRetired(_ pid: Int32) {
+        started.removeValue(forKey: pid)
+    }
+
     /// A worker exited: decides when its replacement starts.
+    /// - Parameters:
+    ///   - planned: the worker left on purpose (it served its maximum of requests and exited
+    ///     0): replaced at once, whatever its age, and the back-off is left as it is.
     /// - Returns: when the replacement is due, or nil when none will be started (stopping,
-    ///   or a process that is not one of ours).
+    ///   retired, or a process that is not one of ours).
     @discardableResult
-    public mutating func workerExited(_ pid: Int32, at now: Instant) -> Instant? {
+    public mutating func workerExited(_ pid: Int32, at now: Instant, planned: Bool = false) -> Instant? {
         guard let start = started.removeValue(forKey: pid), !isStopping else { return nil }
+        if planned {
+            pending.append(now)
+            return now
+        }
         if start.duration(to: now) < settings.minimumLifetime {
             delay = min(max(delay * 2, settings.initialDelay), settings.maximumDelay)
         } else {

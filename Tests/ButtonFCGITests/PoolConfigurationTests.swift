@@ -1,0 +1,103 @@
+import ButtonFCGI
+import FastCGI
+import Foundation
+import Testing
+
+/// The pool's settings in `ButtonConfiguration`: scaling bounds, the keep-connection guard at
+/// start, max requests, and the environment file a reload reads.
+@Suite struct PoolConfigurationTests {
+    /// A complete, valid environment (a real secret file in a temporary folder).
+    static func environment(_ extra: [String: String] = [:]) throws -> ([String: String], URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pool-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let secret = folder.appendingPathComponent("secret")
+        try Data(String(repeating: "s", count: 40).utf8).write(to: secret)
+        let base = [
+            "KAFKA_BOOTSTRAP": "127.0.0.1:9092", "SCHEMA_REGISTRY_URL": "http://127.0.0.1:8081",
+            "BUTTON_SESSION_SECRET_FILE": secret.path,
+        ]
+        return (base.merging(extra) { $1 }, folder)
+    }
+
+    @Test func defaultsAreStaticWithNoGuardAndNoRecycling() throws {
+        let (environment, folder) = try Self.environment()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try ButtonConfiguration(environment: environment)
+        #expect(configuration.limits == PoolLimits(minimum: 1, maximum: 64, threadsPerProcess: 128, keptConnections: 0))
+        #expect(configuration.maxRequests == 0)
+    }
+
+    @Test func theGuardCountsEveryNginxWorkersKeptConnections() throws {
+        let (environment, folder) = try Self.environment([
+            "BUTTON_PROCESSES": "2", "BUTTON_THREADS": "16", "BUTTON_KEEPALIVE": "8", "BUTTON_NGINX_WORKERS": "3",
+            "BUTTON_PROCESSES_MIN": "2", "BUTTON_PROCESSES_MAX": "6", "BUTTON_MAX_REQUESTS": "1000",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try ButtonConfiguration(environment: environment)
+        #expect(configuration.limits == PoolLimits(minimum: 2, maximum: 6, threadsPerProcess: 16, keptConnections: 24))
+        #expect(configuration.maxRequests == 1000)
+    }
+
+    @Test func aPoolInTheKeepConnectionTrapDoesNotStart() throws {
+        let (environment, folder) = try Self.environment([
+            "BUTTON_PROCESSES": "2", "BUTTON_THREADS": "8", "BUTTON_KEEPALIVE": "16",
+        ])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        do {
+            _ = try ButtonConfiguration(environment: environment)
+            Issue.record("2 × 8 threads for 16 kept connections started")
+        } catch let error as ButtonConfigurationError {
+            #expect(error.message.contains("must exceed nginx's 16 kept connections"))
+        }
+    }
+
+    @Test func processesOutsideTheirBoundsAreNamed() throws {
+        let (environment, folder) = try Self.environment(["BUTTON_PROCESSES": "5", "BUTTON_PROCESSES_MAX": "4"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(throws: ButtonConfigurationError.self) { try ButtonConfiguration(environment: environment) }
+        let (bad, other) = try Self.environment(["BUTTON_MAX_REQUESTS": "-1"])
+        defer { try? FileManager.default.removeItem(at: other) }
+        do {
+            _ = try ButtonConfiguration(environment: bad)
+            Issue.record("a negative BUTTON_MAX_REQUESTS was accepted")
+        } catch let error as ButtonConfigurationError {
+            #expect(error.message.contains("BUTTON_MAX_REQUESTS"))
+        }
+    }
+
+    @Test func theEnvironmentFileIsReadOverTheEnvironment() throws {
+        let (environment, folder) = try Self.environment(["BUTTON_PROCESSES": "2", "BUTTON_TOPIC": "kept"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("workers.env")
+        try Data("# edited\nBUTTON_PROCESSES=3\nBUTTON_RETRY_AFTER='7'\n".utf8).write(to: file)
+        var withFile = environment
+        withFile[EnvironmentFile.variable] = file.path
+        let merged = try ButtonConfiguration.environment(overlaying: withFile)
+        #expect(merged["BUTTON_PROCESSES"] == "3")
+        #expect(merged["BUTTON_RETRY_AFTER"] == "7")
+        #expect(merged["BUTTON_TOPIC"] == "kept", "what the file does not set stays")
+        #expect(try ButtonConfiguration(environment: merged).processes == 3)
+        #expect(try ButtonConfiguration.environment(overlaying: environment) == environment, "no file: unchanged")
+    }
+
+    @Test func aBrokenOrMissingFileIsNamed() throws {
+        let (environment, folder) = try Self.environment()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("workers.env")
+        try Data("BUTTON_PROCESSES=3\nnot a setting\n".utf8).write(to: file)
+        do {
+            _ = try ButtonConfiguration.environment(
+                overlaying: environment.merging([EnvironmentFile.variable: file.path]) { $1 }
+            )
+            Issue.record("a broken file was read")
+        } catch let error as ButtonConfigurationError {
+            #expect(error.message.contains("line 2: expected KEY=value"))
+        }
+        let missing = folder.appendingPathComponent("none.env").path
+        #expect(throws: ButtonConfigurationError.self) {
+            try ButtonConfiguration.environment(
+                overlaying: environment.merging([EnvironmentFile.variable: missing]) { $1 }
+            )
+        }
+    }
+}
