@@ -62,8 +62,11 @@ import Testing
             // 3. The client goes away; libfcgi closes its end inside FCGX_Accept_r and accepts again.
             close(client)
             let deadline = ContinuousClock.now + .seconds(5)
+            // Polled tightly: any descriptor another test opens meanwhile takes the freed
+            // number (the lowest free one), so the window between the close and step 4 must
+            // stay short.
             while fcntl(serverSide, F_GETFD) != -1 && ContinuousClock.now < deadline {
-                sleepUninterrupted(for: .milliseconds(5))
+                sleepUninterrupted(for: .microseconds(50))
             }
             #expect(fcntl(serverSide, F_GETFD) == -1, "libfcgi closed the kept connection")
 
