@@ -258,7 +258,10 @@ import Testing
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Interrupt once it is well under way (the topic has grown), not after a fixed time.
-        let underWay = ContinuousClock.now + .seconds(60)
+        // At most 8 s: every event also goes through the shared enricher into ClickHouse, whose
+        // 18.16 Kafka engine takes about 500 rows a second in the busy parallel pass, and
+        // other tests wait for theirs behind a backlog.
+        let underWay = ContinuousClock.now + .seconds(8)
         // Polled once a second: each look opens a Kafka client (sockets, threads), and the
         // parallel pass's descriptor-sensitive tests share this process.
         while try mark.count() < 1200 && ContinuousClock.now < underWay {
@@ -279,7 +282,7 @@ import Testing
         let acknowledged = try #require(numbers["acknowledged"])
         let sessionCount = try #require(numbers["sessions"])
         #expect(text.hasPrefix("interrupted: "), "\(text)")
-        #expect(acknowledged == sent && sent > 1000, "\(text)")
+        #expect(acknowledged == sent && sent > 100, "\(text)")
         let sessions = try predicted(seed: seed, sessions: sessionCount, maxPresses: 5)
         let ids = sessions.compactMap { UUID(uuidString: $0.id) }
         var found = try stack.messages(since: mark, sessions: ids, expected: acknowledged)
