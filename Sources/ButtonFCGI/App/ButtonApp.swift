@@ -4,6 +4,8 @@ import Foundation
 import Geolocation
 import Kafka
 public import Logging
+import POSIXSupport
+import PoolStatus
 import PressPublishing
 import SchemaRegistry
 import Session
@@ -37,6 +39,10 @@ public enum ButtonApp {
         // by glibc when a worker starts; an operator's own setting wins.
         setenv("MALLOC_ARENA_MAX", "2", 0)
         logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
+        // The scoreboard of /status: made here, inherited by every worker the pool spawns
+        // (its descriptor is not close-on-exec), so WorkerPool needs to know nothing of it.
+        let board = try Scoreboard.create(layout: PressMetrics.layout(), metricsEnabled: configuration.metrics)
+        setenv(Scoreboard.descriptorVariable, String(board.descriptor), 1)
         try WorkerPool.runMaster(
             address: configuration.listen,
             access: configuration.listenAccess,
@@ -70,12 +76,31 @@ public enum ButtonApp {
         let geolocator = try configuration.geolocation.makeGeolocator()
         let fake =
             configuration.fakeLocations ? FakeLocationPicker(geolocator: geolocator, seed: configuration.fakeSeed) : nil
+        let board = try Scoreboard.inherited(
+            layout: PressMetrics.layout(),
+            environment: ProcessInfo.processInfo.environment
+        )
+        let slot = board?.claimProcessSlot(threads: configuration.threads)
+        if board != nil && slot == nil {
+            logger.warning("every scoreboard slot is taken; this worker is not shown on /status")
+        }
+        defer { slot?.release() }
+        let metrics =
+            configuration.metrics
+            ? board.map { PressMetrics(factory: ScoreboardMetricsFactory(board: $0), layout: $0.layout) } : nil
+        // librdkafka's statistics, reduced to a few gauges in this worker's slot.
+        let statistics: (@Sendable ([UInt8]) -> Void)? =
+            metrics != nil
+            ? { json in
+                if let figures = KafkaStatistics(json: json) { slot?.storeKafkaStatistics(figures) }
+            } : nil
         let producer = try KafkaProducer(
             configuration: configuration.kafka,
             // librdkafka stops retrying about when the client gets its 503, so a press the
             // client was told failed rarely shows up later.
-            messageTimeout: configuration.ackTimeout,
-            logger: logger
+            messageTimeout: configuration.messageTimeout,
+            logger: logger,
+            statistics: statistics
         )
         let service = PressService(
             codec: try SessionCookieCodec(secret: configuration.sessionSecret),
@@ -86,16 +111,44 @@ public enum ButtonApp {
                 ackTimeout: configuration.ackTimeout,
                 retryAfterSeconds: configuration.retryAfterSeconds,
                 cohorts: configuration.cohorts,
-                alwaysSecureCookies: configuration.secureCookies
+                alwaysSecureCookies: configuration.secureCookies,
+                requestTimeout: configuration.requestTimeout
             ),
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
+        let status = StatusEndpoint(
+            board: board,
+            listenFD: listenFD,
+            allow: configuration.statusAllow,
+            consumers: configuration.consumerStatusFiles
+        )
+        let slowLog = configuration.slowRequestThreshold.map { SlowRequestLog(threshold: $0, logger: logger) }
         let server = FastCGIServer(
             listenFD: listenFD,
             configuration: FastCGIServerConfiguration(threads: configuration.threads, maxBodyBytes: 4096),
             logger: logger
         )
-        try server.run { _ in ClosureHandler { service.handle($0) } }
+        if let board, slot?.index == 0 {
+            // One worker samples the listen queue every second, so its longest length is
+            // seen between scrapes too; the netlink read costs microseconds.
+            _ = try? NativeThread(stackSize: 64 * 1024) {
+                while true {
+                    if let queue = ListenQueue.read(listening: listenFD) { board.noteListenQueue(queue.length) }
+                    sleep(1)
+                }
+            }
+        }
+        slot?.setState(.serving)
+        try server.run { index in
+            WorkerRequestHandler(
+                service: service,
+                status: status,
+                metrics: metrics,
+                thread: metrics == nil ? nil : slot?.thread(index),
+                slowLog: slowLog
+            )
+        }
         // In-flight requests are answered; everything they produced is acknowledged. Flush
         // anything else librdkafka still holds before exiting.
         if !producer.close(timeout: .seconds(10)) {
