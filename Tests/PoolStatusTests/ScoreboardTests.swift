@@ -144,6 +144,37 @@ import Glibc
         #expect(Set(typeLines).count == typeLines.count, "one TYPE line per family")
     }
 
+    @Test func consumersStatusFilesBecomeLagAndCounterFigures() throws {
+        let path = "/tmp/pool-status-consumer-\(getpid()).status"
+        let text =
+            "updated 2026-11-27T22:00:00Z\npid \(getpid())\nenriched 12\ndead_letters 0\n"
+            + "lag button_presses[0] 3\nlag button_presses[1] ?\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let board = try Scoreboard.create(layout: Self.layout, metricsEnabled: true)
+        let snapshot = StatusSnapshot(
+            board: board,
+            poolName: "test",
+            listenFD: nil,
+            consumers: [("enricher", path), ("sink", "/nonexistent/sink.status")]
+        )
+        let enricher = try #require(snapshot.consumers.first)
+        #expect(enricher.running)
+        #expect(enricher.counters.map(\.name) == ["enriched", "dead_letters"])
+        #expect(enricher.counters.map(\.value) == [12, 0])
+        #expect(enricher.lags.map(\.partition) == ["button_presses[0]"], "an unknown lag is left out")
+        #expect((enricher.ageSeconds ?? 99) < 60)
+        let sink = try #require(snapshot.consumers.last)
+        #expect(!sink.running)
+        #expect(sink.ageSeconds == nil)
+        let exposition = StatusReport.render(snapshot, format: .openMetrics, full: false)
+        #expect(
+            exposition.contains(#"button_consumer_lag_messages{consumer="enricher",partition="button_presses[0]"} 3"#)
+        )
+        #expect(exposition.contains(#"button_consumer_events_total{consumer="enricher",counter="enriched"} 12"#))
+        #expect(exposition.contains(#"button_consumer_up{consumer="sink"} 0"#))
+    }
+
     @Test func queryStringsChooseTheFormat() {
         #expect(StatusReport.options(query: "") == (.text, false))
         #expect(StatusReport.options(query: "json") == (.json, false))
