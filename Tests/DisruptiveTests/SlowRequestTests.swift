@@ -39,7 +39,7 @@ import Testing
         let slowLine = try #require(lines.first { $0.contains("route=press") && $0.contains("status=200") }, "\(lines)")
         let ack = try #require(Self.milliseconds("kafka_ack_ms", in: slowLine))
         let total = try #require(Self.milliseconds("total_ms", in: slowLine))
-        #expect(ack >= 300 && total >= ack, slowLine)
+        #expect(ack >= 300 && total >= ack, "\(slowLine)")
         for phase in ["cookie_ms", "locate_ms", "encode_ms"] { #expect(slowLine.contains(phase)) }
 
         // Slower than the budget: 503 with Retry-After after about 1.2 s, not the 2 s ack timeout.

@@ -89,11 +89,12 @@ public enum ButtonApp {
             configuration.metrics
             ? board.map { PressMetrics(factory: ScoreboardMetricsFactory(board: $0), layout: $0.layout) } : nil
         // librdkafka's statistics, reduced to a few gauges in this worker's slot.
-        let statistics: (@Sendable ([UInt8]) -> Void)? =
-            metrics != nil
-            ? { json in
-                if let figures = KafkaStatistics(json: json) { slot?.storeKafkaStatistics(figures) }
-            } : nil
+        var statistics: (@Sendable ([UInt8]) -> Void)?
+        if metrics != nil, let slot {
+            statistics = { json in
+                if let figures = KafkaStatistics(json: json) { slot.storeKafkaStatistics(figures) }
+            }
+        }
         let producer = try KafkaProducer(
             configuration: configuration.kafka,
             // librdkafka stops retrying about when the client gets its 503, so a press the

@@ -1,5 +1,5 @@
 import Atomics
-import POSIXSupport
+public import POSIXSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +20,10 @@ import Glibc
 /// `@unchecked Sendable`: the mapping lives as long as the process (it is never unmapped
 /// while the object exists), and every access to it is atomic.
 public final class Scoreboard: @unchecked Sendable {
+    /// A word's storage, as swift-atomics spells it (the Synchronization module has a type of
+    /// the same name on `UInt64`).
+    typealias Word = UnsafeAtomic<UInt64>.Storage
+
     /// The environment variable naming the inherited descriptor.
     public static let descriptorVariable = "BUTTON_SCOREBOARD_FD"
     static let magic: UInt64 = 0x4254_4e53_434f_5245  // "BTNSCORE"
@@ -28,9 +32,9 @@ public final class Scoreboard: @unchecked Sendable {
     public let layout: ScoreboardLayout
     /// The scoreboard's descriptor (inherited by spawned workers).
     public let descriptor: Int32
-    let words: UnsafeMutablePointer<UInt64.AtomicRepresentation>
+    let words: UnsafeMutablePointer<Word>
 
-    private init(layout: ScoreboardLayout, descriptor: Int32, words: UnsafeMutablePointer<UInt64.AtomicRepresentation>)
+    private init(layout: ScoreboardLayout, descriptor: Int32, words: UnsafeMutablePointer<Word>)
     {
         self.layout = layout
         self.descriptor = descriptor
@@ -95,7 +99,7 @@ public final class Scoreboard: @unchecked Sendable {
     private static func map(fd: Int32, layout: ScoreboardLayout) throws(SystemError) -> Scoreboard {
         let address = mmap(nil, layout.byteCount, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
         guard let address, address != MAP_FAILED else { throw SystemError.last("mmap scoreboard") }
-        let words = address.bindMemory(to: UInt64.AtomicRepresentation.self, capacity: layout.byteCount / 8)
+        let words = address.bindMemory(to: Word.self, capacity: layout.byteCount / 8)
         return Scoreboard(layout: layout, descriptor: fd, words: words)
     }
 

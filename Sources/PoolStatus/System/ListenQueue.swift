@@ -14,6 +14,14 @@ public struct ListenQueue: Sendable, Equatable {
     /// The most that may wait (the backlog given to `listen`, capped by `somaxconn`).
     public var limit: Int
 
+    /// - Parameters:
+    ///   - length: connections waiting.
+    ///   - limit: the backlog.
+    public init(length: Int, limit: Int) {
+        self.length = length
+        self.limit = limit
+    }
+
     /// Reads the queue of a listening socket; nil when the kernel does not say.
     public static func read(listening fd: Int32) -> ListenQueue? {
         var address = sockaddr_storage()

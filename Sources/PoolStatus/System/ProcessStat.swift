@@ -11,7 +11,7 @@ public struct ProcessStat: Sendable, Equatable {
     public var residentBytes: Int
 
     /// Reads `/proc/PID/stat`; nil when the process does not exist.
-    public static func read(pid: pid_t) -> ProcessStat? {
+    public static func read(pid: Int32) -> ProcessStat? {
         guard let text = readSmallFile("/proc/\(pid)/stat") else { return nil }
         return parse(text)
     }
