@@ -65,6 +65,14 @@ import Glibc
         #expect(kafka.count == 1)
     }
 
+    /// Defect: the master's scoreboard got descriptor 3, where each worker is handed its
+    /// listening socket, so workers found a socket instead and would not start.
+    @Test func theDescriptorStaysClearOfTheOnesWorkersAreHanded() throws {
+        let board = try Scoreboard.create(layout: Self.layout, metricsEnabled: true)
+        #expect(board.descriptor >= Scoreboard.lowestDescriptor)
+        #expect(fcntl(board.descriptor, F_GETFD) & FD_CLOEXEC == 0, "inherited by spawned workers")
+    }
+
     @Test func processSlotsShowLiveProcessesAndTheirBusyThreads() throws {
         let board = try Scoreboard.create(layout: Self.layout, metricsEnabled: true)
         let slot = try #require(board.claimProcessSlot(threads: 2))

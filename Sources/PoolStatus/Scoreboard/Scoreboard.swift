@@ -27,6 +27,8 @@ public final class Scoreboard: @unchecked Sendable {
     /// The environment variable naming the inherited descriptor.
     public static let descriptorVariable = "BUTTON_SCOREBOARD_FD"
     static let magic: UInt64 = 0x4254_4e53_434f_5245  // "BTNSCORE"
+    /// The scoreboard's descriptor is at least this.
+    public static let lowestDescriptor: Int32 = 64
 
     /// The layout shared by every process of the pool.
     public let layout: ScoreboardLayout
@@ -54,11 +56,16 @@ public final class Scoreboard: @unchecked Sendable {
         // POSIX shared memory, unlinked at once: only descriptors reach it. (memfd_create
         // would do the same, but Swift's Glibc module does not declare it.)
         let name = "/button-scoreboard-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = try retryingSystemCall("shm_open \(name)") { shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0o600) }
+        let opened = try retryingSystemCall("shm_open \(name)") { shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0o600) }
         shm_unlink(name)
+        // Moved above the low descriptors: a worker gets its listening socket on 3 (and
+        // socket activation hands out 3 and up), which would replace a scoreboard there.
+        let moved = fcntl(opened, F_DUPFD, lowestDescriptor)
+        close(opened)
+        guard moved >= 0 else { throw SystemError.last("fcntl F_DUPFD") }
+        let fd = moved
         do {
-            // Not close-on-exec (shm_open sets it): the workers are spawned with it.
-            try retryingSystemCall("fcntl F_SETFD") { fcntl(fd, F_SETFD, 0) }
+            // Not close-on-exec (a duplicate never is): the workers are spawned with it.
             try retryingSystemCall("ftruncate") { ftruncate(fd, off_t(layout.byteCount)) }
             let board = try map(fd: fd, layout: layout)
             board.store(UInt64(bitPattern: microsecondsNow()), at: ScoreboardLayout.poolStartWord)
