@@ -36,8 +36,7 @@ public final class Scoreboard: @unchecked Sendable {
     public let descriptor: Int32
     let words: UnsafeMutablePointer<Word>
 
-    private init(layout: ScoreboardLayout, descriptor: Int32, words: UnsafeMutablePointer<Word>)
-    {
+    private init(layout: ScoreboardLayout, descriptor: Int32, words: UnsafeMutablePointer<Word>) {
         self.layout = layout
         self.descriptor = descriptor
         self.words = words
