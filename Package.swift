@@ -34,6 +34,12 @@ let package = Package(
         .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.2.0"),
         // Options, help and --version of every executable but button-fcgi.
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // The workers' metrics API; their backend is the shared scoreboard (PoolStatus).
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // The Prometheus exposition of /status?openmetrics.
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Atomic operations on the scoreboard's shared memory (`UnsafeAtomic(at:)`).
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages), one system-library target each.
@@ -81,10 +87,22 @@ let package = Package(
             dependencies: ["Kafka", "SchemaRegistry", "ButtonEvents", log],
             swiftSettings: strict
         ),
+        // The pool's shared-memory scoreboard, its swift-metrics backend and the /status renderings.
+        .target(
+            name: "PoolStatus",
+            dependencies: [
+                "POSIXSupport",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "ButtonFCGI",
             dependencies: [
-                "FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", "PressPublishing", log,
+                "FastCGI", "Kafka", "Geolocation", "Session", "SchemaRegistry", "ButtonEvents", "PressPublishing",
+                "PoolStatus", "POSIXSupport", .product(name: "CoreMetrics", package: "swift-metrics"), log,
             ],
             swiftSettings: strict
         ),
@@ -194,13 +212,20 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI", "POSIXSupport", log], swiftSettings: strict),
         .testTarget(name: "SessionTests", dependencies: ["Session"], swiftSettings: strict),
         .testTarget(
+            name: "PoolStatusTests",
+            dependencies: ["PoolStatus", .product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "ButtonEventsTests",
             dependencies: ["ButtonEvents", "Avro", "TestSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "ButtonFCGITests",
-            dependencies: ["ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", "TestSupport", log],
+            dependencies: [
+                "ButtonFCGI", "ButtonEvents", "FastCGI", "Geolocation", "Session", "TestSupport", "PoolStatus", log,
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -4,6 +4,8 @@ import Foundation
 import Geolocation
 import Kafka
 public import Logging
+import POSIXSupport
+import PoolStatus
 import PressPublishing
 import SchemaRegistry
 import Session
@@ -49,11 +51,16 @@ public enum ButtonApp {
         _ = try configuration.geolocation.makeGeolocator()
         let schemaID = try registerSchema(configuration: configuration, logger: logger)
         logger.info("event schema registered", metadata: ["subject": "\(PressEvent.subject)", "id": "\(schemaID)"])
+        // The scoreboard of /status: made here, inherited by every worker the pool spawns
+        // (its descriptor is not close-on-exec, and its number travels in the workers'
+        // environment), so WorkerPool needs to know nothing of it.
+        let board = try Scoreboard.create(layout: PressMetrics.layout(), metricsEnabled: configuration.metrics)
         // Read again on every reload: the environment the master started with, under the file.
         let original = ProcessInfo.processInfo.environment
         func workerEnvironment(_ environment: [String: String]) -> [String: String] {
             var environment = environment
             environment[schemaIDVariable] = String(schemaID)
+            environment[Scoreboard.descriptorVariable] = String(board.descriptor)
             // The workers use what the master checked; they don't read the file themselves.
             environment.removeValue(forKey: EnvironmentFile.variable)
             // glibc gives busy threads malloc arenas of their own (up to 8 per core); the request
@@ -114,12 +121,37 @@ public enum ButtonApp {
         let geolocator = try configuration.geolocation.makeGeolocator()
         let fake =
             configuration.fakeLocations ? FakeLocationPicker(geolocator: geolocator, seed: configuration.fakeSeed) : nil
+        // A worker from a binary upgrade may bring another layout than the master's board:
+        // it serves without /status figures rather than fail and be restarted in a loop.
+        let board: Scoreboard?
+        do {
+            board = try Scoreboard.inherited(layout: PressMetrics.layout(), environment: ProcessInfo.processInfo.environment)
+        } catch {
+            logger.warning("not shown on /status: \(error)")
+            board = nil
+        }
+        let slot = board?.claimProcessSlot(threads: configuration.threads)
+        if board != nil && slot == nil {
+            logger.warning("every scoreboard slot is taken; this worker is not shown on /status")
+        }
+        defer { slot?.release() }
+        let metrics =
+            configuration.metrics
+            ? board.map { PressMetrics(factory: ScoreboardMetricsFactory(board: $0), layout: $0.layout) } : nil
+        // librdkafka's statistics, reduced to a few gauges in this worker's slot.
+        var statistics: (@Sendable ([UInt8]) -> Void)?
+        if metrics != nil, let slot {
+            statistics = { json in
+                if let figures = KafkaStatistics(json: json) { slot.storeKafkaStatistics(figures) }
+            }
+        }
         let producer = try KafkaProducer(
             configuration: configuration.kafka,
             // librdkafka stops retrying about when the client gets its 503, so a press the
             // client was told failed rarely shows up later.
-            messageTimeout: configuration.ackTimeout,
-            logger: logger
+            messageTimeout: configuration.messageTimeout,
+            logger: logger,
+            statistics: statistics
         )
         let service = PressService(
             codec: try SessionCookieCodec(secret: configuration.sessionSecret),
@@ -130,10 +162,19 @@ public enum ButtonApp {
                 ackTimeout: configuration.ackTimeout,
                 retryAfterSeconds: configuration.retryAfterSeconds,
                 cohorts: configuration.cohorts,
-                alwaysSecureCookies: configuration.secureCookies
+                alwaysSecureCookies: configuration.secureCookies,
+                requestTimeout: configuration.requestTimeout
             ),
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
+        let status = StatusEndpoint(
+            board: board,
+            listenFD: listenFD,
+            allow: configuration.statusAllow,
+            consumers: configuration.consumerStatusFiles
+        )
+        let slowLog = configuration.slowRequestThreshold.map { SlowRequestLog(threshold: $0, logger: logger) }
         let server = FastCGIServer(
             listenFD: listenFD,
             configuration: FastCGIServerConfiguration(
@@ -143,7 +184,26 @@ public enum ButtonApp {
             ),
             logger: logger
         )
-        try server.run { _ in ClosureHandler { service.handle($0) } }
+        if let board, slot?.index == 0 {
+            // One worker samples the listen queue every second, so its longest length is
+            // seen between scrapes too; the netlink read costs microseconds.
+            _ = try? NativeThread(stackSize: 64 * 1024) {
+                while true {
+                    if let queue = ListenQueue.read(listening: listenFD) { board.noteListenQueue(queue.length) }
+                    sleep(1)
+                }
+            }
+        }
+        slot?.setState(.serving)
+        try server.run { index in
+            WorkerRequestHandler(
+                service: service,
+                status: status,
+                metrics: metrics,
+                thread: metrics == nil ? nil : slot?.thread(index),
+                slowLog: slowLog
+            )
+        }
         // In-flight requests are answered; everything they produced is acknowledged. Flush
         // anything else librdkafka still holds before exiting.
         if !producer.close(timeout: .seconds(10)) {

@@ -2,6 +2,7 @@ public import FastCGI
 import Foundation
 public import Geolocation
 public import Kafka
+public import PoolStatus
 import PressPublishing
 
 /// Settings of the `button-fcgi` worker pool, read once from the environment.
@@ -31,6 +32,12 @@ import PressPublishing
 /// | `BUTTON_FAKE_LOCATIONS` | `1`: private/loopback clients get a random public place | 0 |
 /// | `BUTTON_FAKE_SEED` | seed of those fake places | 0 |
 /// | `GEOIP_*` | offline geolocation database (see `GeolocationConfiguration`) | libloc |
+/// | `BUTTON_METRICS` | `0`: record no per-request figures (status shows processes only) | 1 |
+/// | `BUTTON_STATUS_ALLOW` | networks allowed to read `/status` (comma-separated CIDRs), checked on `REMOTE_ADDR` | `127.0.0.0/8,::1` |
+/// | `BUTTON_CONSUMER_STATUS_FILES` | consumers' status files shown on `/status`: `name=path,…` | none |
+/// | `BUTTON_SLOW_REQUEST_MS` | log requests at least this slow, with their phases; 0: off | 1000 |
+/// | `BUTTON_REQUEST_TIMEOUT_MS` | a request's whole budget: 503 past it, the Kafka wait never longer; 0: off | 5000 |
+/// | `KAFKA_STATISTICS_INTERVAL_MS` | librdkafka statistics for `/status` (with metrics on) | 5000 |
 public struct ButtonConfiguration: Sendable {
     public var listen: ListenAddress
     /// Who may connect to `listen`: only nginx (see `ListenAccess`).
@@ -52,6 +59,16 @@ public struct ButtonConfiguration: Sendable {
     public var fakeLocations: Bool
     public var fakeSeed: UInt64
     public var geolocation: GeolocationConfiguration
+    /// Whether workers record per-request figures in the scoreboard.
+    public var metrics: Bool
+    /// Who may read `/status`.
+    public var statusAllow: AddressAllowList
+    /// Consumers' status files shown on `/status`.
+    public var consumerStatusFiles: [(name: String, path: String)]
+    /// Requests at least this slow are logged; nil: none.
+    public var slowRequestThreshold: Duration?
+    /// A request's whole budget; nil: only the ack timeout bounds it.
+    public var requestTimeout: Duration?
 
     /// Reads and checks the configuration.
     /// - Throws: `ButtonConfigurationError` naming the variable at fault (never its value
@@ -137,7 +154,36 @@ public struct ButtonConfiguration: Sendable {
         }
         fakeSeed = seed
         geolocation = GeolocationConfiguration(environment: environment)
+        metrics = (environment["BUTTON_METRICS"] ?? "").isEmpty ? true : try flag("BUTTON_METRICS")
+        do {
+            statusAllow = try environment["BUTTON_STATUS_ALLOW"].map { try AddressAllowList(parsing: $0) } ?? .loopback
+        } catch {
+            throw ButtonConfigurationError("BUTTON_STATUS_ALLOW: \(error)")
+        }
+        consumerStatusFiles = try (environment["BUTTON_CONSUMER_STATUS_FILES"] ?? "").split(separator: ",").map {
+            let parts = $0.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, parts[1].hasPrefix("/") else {
+                throw ButtonConfigurationError(
+                    "BUTTON_CONSUMER_STATUS_FILES must be name=/absolute/path pairs separated by commas, not '\($0)'"
+                )
+            }
+            return (name: parts[0], path: parts[1])
+        }
+        let slow = try number("BUTTON_SLOW_REQUEST_MS", 1000, 0...600_000)
+        slowRequestThreshold = slow == 0 ? nil : .milliseconds(slow)
+        let budget = try number("BUTTON_REQUEST_TIMEOUT_MS", 5000, 0...60_000)
+        if budget != 0 && budget < 10 {
+            throw ButtonConfigurationError(
+                "BUTTON_REQUEST_TIMEOUT_MS must be 0 (off) or from 10 to 60000, not '\(budget)'"
+            )
+        }
+        requestTimeout = budget == 0 ? nil : .milliseconds(budget)
+        if metrics && kafka["statistics.interval.ms"] == nil { kafka["statistics.interval.ms"] = "5000" }
     }
+
+    /// How long librdkafka keeps trying to deliver an event: never longer than the client
+    /// waits for it, so a press the client was told failed rarely shows up later.
+    public var messageTimeout: Duration { min(ackTimeout, requestTimeout ?? ackTimeout) }
 }
 
 /// A configuration problem, reported before anything starts.

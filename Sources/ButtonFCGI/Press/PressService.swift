@@ -25,12 +25,22 @@ public struct PressService: Sendable {
         public var cohorts: Int32
         /// Mark cookies `Secure` even without `HTTPS=on` from nginx (TLS ends before nginx).
         public var alwaysSecureCookies: Bool
+        /// The whole request's budget: past it the answer is 503 at once, and the Kafka wait
+        /// never runs beyond it. Nil: only `ackTimeout` bounds the wait.
+        public var requestTimeout: Duration?
 
-        public init(ackTimeout: Duration, retryAfterSeconds: Int, cohorts: Int32, alwaysSecureCookies: Bool) {
+        public init(
+            ackTimeout: Duration,
+            retryAfterSeconds: Int,
+            cohorts: Int32,
+            alwaysSecureCookies: Bool,
+            requestTimeout: Duration? = nil
+        ) {
             self.ackTimeout = ackTimeout
             self.retryAfterSeconds = retryAfterSeconds
             self.cohorts = max(1, cohorts)
             self.alwaysSecureCookies = alwaysSecureCookies
+            self.requestTimeout = requestTimeout
         }
     }
 
@@ -43,6 +53,8 @@ public struct PressService: Sendable {
     let clock: @Sendable () -> Int64
     /// Refused events, counted, and logged at most once per interval during an outage.
     public let refusals: RepeatedFailureLog
+    /// Kafka figures for the status page; nil when metrics are off.
+    let metrics: PressMetrics?
 
     /// - Parameters:
     ///   - codec: seals and opens session cookies.
@@ -54,6 +66,7 @@ public struct PressService: Sendable {
     ///   - clock: microseconds since the epoch; injectable for tests.
     ///   - refusals: how refused events are logged and counted; by default at most one line
     ///     per 5 s on `logger`.
+    ///   - metrics: where Kafka's in-flight count, acknowledgement times and errors go; nil: nowhere.
     public init(
         codec: SessionCookieCodec,
         locator: any AddressLocator,
@@ -62,7 +75,8 @@ public struct PressService: Sendable {
         settings: Settings,
         logger: Logger,
         clock: @escaping @Sendable () -> Int64 = PressService.microsecondsNow,
-        refusals: RepeatedFailureLog? = nil
+        refusals: RepeatedFailureLog? = nil,
+        metrics: PressMetrics? = nil
     ) {
         self.codec = codec
         self.locator = locator
@@ -73,6 +87,7 @@ public struct PressService: Sendable {
         self.clock = clock
         self.refusals =
             refusals ?? RepeatedFailureLog("Kafka did not acknowledge events; answering 503", logger: logger)
+        self.metrics = metrics
     }
 
     /// The Kafka key: the session id as lowercase UUID text, written straight into bytes
@@ -105,8 +120,16 @@ public struct PressService: Sendable {
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
-    /// Answers one request. Never throws and never returns a 5xx except 503 for Kafka.
+    /// Answers one request. Never throws and never returns a 5xx except 503 for Kafka or
+    /// a spent request budget.
     public func handle(_ request: FastCGIRequest) -> FastCGIResponse {
+        var timing = PressTiming(start: PressTiming.now())
+        return answer(request, timing: &timing)
+    }
+
+    /// Answers one request and notes where its time went in `timing` (whose `start` is
+    /// when the worker took the request).
+    public func answer(_ request: FastCGIRequest, timing: inout PressTiming) -> FastCGIResponse {
         if request.bodyTooLarge { return PressPage.clientError(413, "That request is too large.") }
         // A cookie that is not UTF-8 just doesn't open (a fresh session); other headers are refused.
         if !request.headersAreValidUTF8(except: "HTTP_COOKIE") {
@@ -124,10 +147,11 @@ public struct PressService: Sendable {
             )
         }
         if route == .health { return FastCGIResponse(status: 200, contentType: PressPage.text, body: "ok\n") }
-        return record(route == .enter ? .enterPage : .pressButton, request)
+        return record(route == .enter ? .enterPage : .pressButton, request, timing: &timing)
     }
 
-    private func record(_ action: PressAction, _ request: FastCGIRequest) -> FastCGIResponse {
+    private func record(_ action: PressAction, _ request: FastCGIRequest, timing: inout PressTiming) -> FastCGIResponse
+    {
         let now = clock()
         let seconds = now / 1_000_000
         // Every request must carry an address, even when the cookie makes locating it
@@ -136,12 +160,15 @@ public struct PressService: Sendable {
             return PressPage.clientError(400, "Your client address could not be read.")
         }
         var session: Session
-        if let existing = codec.session(fromCookieBytes: request.paramBytes("HTTP_COOKIE"), now: seconds) {
+        let opened = codec.session(fromCookieBytes: request.paramBytes("HTTP_COOKIE"), now: seconds)
+        timing.mark(.cookie)
+        if let existing = opened {
             session = existing
         } else {
             let id = UUID()
             let seed = withUnsafeBytes(of: id.uuid) { $0.loadUnaligned(as: UInt64.self) }
             let place = locator.locate(address, sessionSeed: seed)
+            timing.mark(.locate)
             session = Session(
                 id: id,
                 cohort: Int32.random(in: 0..<settings.cohorts),
@@ -171,11 +198,35 @@ public struct PressService: Sendable {
         )
         let htmx = request.param("HTTP_HX_REQUEST", equals: "true")
         let value = event.encoded(schemaID: schemaID)
-        switch publisher.publish(key: Self.key(session.id), value: value, timeout: settings.ackTimeout) {
+        let key = Self.key(session.id)
+        timing.mark(.encode)
+        // The Kafka wait gets what is left of the request's budget, at most the ack timeout.
+        var wait = settings.ackTimeout
+        if let budget = settings.requestTimeout {
+            let left = budget - .nanoseconds(Int64(clamping: timing.last &- timing.start))
+            guard left > .zero else {
+                timing.timedOut = true
+                return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [])
+            }
+            wait = min(wait, left)
+        }
+        metrics?.kafkaInFlight.increment(by: 1.0)
+        let outcome = publisher.publish(key: key, value: value, timeout: wait)
+        metrics?.kafkaInFlight.decrement(by: 1.0)
+        timing.mark(.ack)
+        switch outcome {
         case .acknowledged:
+            metrics?.kafkaAck.recordNanoseconds(Int64(clamping: timing.ack))
             refusals.recordSuccess()
         case .unavailable(let reason):
+            metrics?.kafkaProduceErrors.increment()
             refusals.record(reason: reason)
+            // The wait was cut short by the request's budget rather than by Kafka's own timeout.
+            if let budget = settings.requestTimeout, wait < settings.ackTimeout,
+                timing.last &- timing.start >= budget.wholeNanoseconds
+            {
+                timing.timedOut = true
+            }
             // No Set-Cookie: the client keeps the session (and count) it had before.
             return PressPage.busy(htmx: htmx, retryAfter: settings.retryAfterSeconds, headers: [])
         }

@@ -4,9 +4,12 @@ internal import Logging
 /// What librdkafka's global callbacks (log, error) need; passed to them as the handle's opaque.
 final class KafkaClientContext: Sendable {
     let logger: Logger
+    /// Receives librdkafka's statistics JSON (`statistics.interval.ms`), if anyone asked.
+    let statistics: (@Sendable ([UInt8]) -> Void)?
 
-    init(logger: Logger) {
+    init(logger: Logger, statistics: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.logger = logger
+        self.statistics = statistics
     }
 }
 
@@ -22,11 +25,17 @@ final class KafkaClient: @unchecked Sendable {
     let logger: Logger
 
     /// Creates the handle. Takes ownership of `conf` (destroys it on failure too).
-    init(type: rd_kafka_type_t, conf: OpaquePointer, logger: Logger) throws(KafkaError) {
-        let context = KafkaClientContext(logger: logger)
+    init(
+        type: rd_kafka_type_t,
+        conf: OpaquePointer,
+        logger: Logger,
+        statistics: (@Sendable ([UInt8]) -> Void)? = nil
+    ) throws(KafkaError) {
+        let context = KafkaClientContext(logger: logger, statistics: statistics)
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(context).toOpaque())
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)
+        if statistics != nil { rd_kafka_conf_set_stats_cb(conf, kafkaStatisticsCallback) }
         var errorText = [CChar](repeating: 0, count: 512)
         let handle = errorText.withUnsafeMutableBufferPointer { buffer in
             rd_kafka_new(type, conf, buffer.baseAddress, buffer.count)
@@ -94,6 +103,19 @@ private func kafkaLogCallback(
             KafkaLogKey.syslogLevel: "\(level)",
         ]
     )
+}
+
+/// librdkafka's statistics, every `statistics.interval.ms`, on the thread that polls.
+/// Returning 0 lets librdkafka free the JSON.
+private func kafkaStatisticsCallback(
+    handle: OpaquePointer?,
+    json: UnsafeMutablePointer<CChar>?,
+    length: Int,
+    opaque: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let context = context(of: handle), let statistics = context.statistics, let json else { return 0 }
+    statistics(Array(UnsafeRawBufferPointer(start: json, count: length)))
+    return 0
 }
 
 /// Errors librdkafka reports outside any request (e.g. all brokers down). They are also

@@ -38,12 +38,16 @@ public final class KafkaProducer: Sendable {
     ///     before reporting it failed. `nil` keeps the configuration's value (librdkafka's default
     ///     is 300 s).
     ///   - logger: Receives librdkafka's log lines (at info and below).
+    ///   - statistics: Receives librdkafka's statistics JSON every `statistics.interval.ms`
+    ///     (a property of `configuration`; librdkafka sends none when it is 0, its default),
+    ///     on the producer's poll thread.
     /// - Throws: ``KafkaError`` ``KafkaError/Code/configuration`` for an unknown property, an invalid
     ///   value, `enable.idempotence` set to anything but `true`, or unreadable TLS files.
     public init(
         configuration: KafkaConfiguration,
         messageTimeout: Duration? = nil,
-        logger: Logger = Logger(label: "kafka.producer")
+        logger: Logger = Logger(label: "kafka.producer"),
+        statistics: (@Sendable ([UInt8]) -> Void)? = nil
     ) throws(KafkaError) {
         if let idempotence = configuration["enable.idempotence"], idempotence != "true" {
             throw KafkaError(
@@ -60,7 +64,7 @@ public final class KafkaProducer: Sendable {
         }
         let conf = try configuration.makeNativeConfiguration(overrides: overrides)
         rd_kafka_conf_set_dr_msg_cb(conf, deliveryReportCallback)
-        client = try KafkaClient(type: RD_KAFKA_PRODUCER, conf: conf, logger: logger)
+        client = try KafkaClient(type: RD_KAFKA_PRODUCER, conf: conf, logger: logger, statistics: statistics)
         poller = KafkaPoller(client: client, name: "kafka-producer-poll")
     }
 
