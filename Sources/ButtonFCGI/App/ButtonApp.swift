@@ -86,7 +86,8 @@ public enum ButtonApp {
                 ackTimeout: configuration.ackTimeout,
                 retryAfterSeconds: configuration.retryAfterSeconds,
                 cohorts: configuration.cohorts,
-                alwaysSecureCookies: configuration.secureCookies
+                alwaysSecureCookies: configuration.secureCookies,
+                botPressesPerSecond: configuration.botPressesPerSecond
             ),
             logger: logger
         )

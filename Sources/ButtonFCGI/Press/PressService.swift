@@ -25,12 +25,24 @@ public struct PressService: Sendable {
         public var cohorts: Int32
         /// Mark cookies `Secure` even without `HTTPS=on` from nginx (TLS ends before nginx).
         public var alwaysSecureCookies: Bool
+        /// A session with more presses than this within one second presses faster than a
+        /// person can: its events are marked `is_bot` (kept, not dropped). 0 never marks.
+        public var botPressesPerSecond: UInt32
 
-        public init(ackTimeout: Duration, retryAfterSeconds: Int, cohorts: Int32, alwaysSecureCookies: Bool) {
+        /// - Parameters: the settings above; `botPressesPerSecond` defaults to 20, twice
+        ///   the fastest bursts people manage.
+        public init(
+            ackTimeout: Duration,
+            retryAfterSeconds: Int,
+            cohorts: Int32,
+            alwaysSecureCookies: Bool,
+            botPressesPerSecond: UInt32 = 20
+        ) {
             self.ackTimeout = ackTimeout
             self.retryAfterSeconds = retryAfterSeconds
             self.cohorts = max(1, cohorts)
             self.alwaysSecureCookies = alwaysSecureCookies
+            self.botPressesPerSecond = botPressesPerSecond
         }
     }
 
@@ -156,7 +168,12 @@ public struct PressService: Sendable {
         // The session as it will be if Kafka takes the event; the client's cookie only
         // changes once it has (a refused press must leave the session as it was).
         session.lastSeenAt = seconds
-        if action == .pressButton { session.presses &+= 1 }
+        if action == .pressButton {
+            session.presses &+= 1
+            // The window travels in the cookie, so it only sees a client that sends back the
+            // newest one; nginx's per-address limit bounds the rest (README, "Rate limits").
+            session.countPress(at: now, threshold: settings.botPressesPerSecond)
+        }
 
         let event = PressEvent(
             sessionID: session.id,
@@ -167,7 +184,8 @@ public struct PressService: Sendable {
             subdivisionName: session.subdivisionName,
             subdivisionCode: session.subdivisionCode,
             cityName: session.cityName,
-            cohort: session.cohort
+            cohort: session.cohort,
+            isBot: session.isBot
         )
         let htmx = request.param("HTTP_HX_REQUEST", equals: "true")
         let value = event.encoded(schemaID: schemaID)
