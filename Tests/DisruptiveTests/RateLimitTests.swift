@@ -171,3 +171,21 @@ import Testing
         }
     }
 }
+
+extension RateLimitTests {
+    @Test func aBadLimitIsRefusedNamingItsVariableAndNginxKeepsServing() async throws {
+        for (name, value) in [
+            ("BUTTON_PRESS_RATE", "fast"), ("BUTTON_STATS_BURST", "-1"), ("BUTTON_RATE_LIMIT", "maybe"),
+        ] {
+            do {
+                try StackControl.run(["restart", "nginx"], env: stack.env, extra: [name: value])
+                Issue.record("\(name)=\(value) was accepted")
+            } catch let error as StackEnvError {
+                #expect(error.message.contains(name), "\(error.message)")
+                #expect(!error.message.contains("stopping what was started"), "the stack stays up")
+            }
+            let health = try await HTTP.send("GET", stack.app + "/api/health")
+            #expect(health.status == 200, "the running nginx kept serving")
+        }
+    }
+}
