@@ -89,3 +89,34 @@ import Testing
         #expect(strict.map(\.isBot) == [false, false, false, false, false, false, true, true])
     }
 }
+
+/// `BUTTON_BOT_PRESSES_PER_SECOND`: its default, an operator's value, and bad values named.
+@Suite struct BotThresholdConfigurationTests {
+    func configuration(_ extra: [String: String]) throws -> ButtonConfiguration {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        try Data(repeating: UInt8(ascii: "s"), count: 40).write(to: secret)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        return try ButtonConfiguration(
+            environment: [
+                "KAFKA_BOOTSTRAP": "127.0.0.1:1", "SCHEMA_REGISTRY_URL": "http://127.0.0.1:1",
+                "BUTTON_SESSION_SECRET_FILE": secret.path,
+            ].merging(extra) { $1 }
+        )
+    }
+
+    @Test func defaultsToTwentyAndTakesTheOperatorsValue() throws {
+        #expect(try configuration([:]).botPressesPerSecond == 20)
+        #expect(try configuration(["BUTTON_BOT_PRESSES_PER_SECOND": "0"]).botPressesPerSecond == 0)
+        #expect(try configuration(["BUTTON_BOT_PRESSES_PER_SECOND": "50"]).botPressesPerSecond == 50)
+    }
+
+    @Test(arguments: ["-1", "many", "1e3", "100001"])
+    func aBadValueIsNamed(value: String) {
+        do {
+            _ = try configuration(["BUTTON_BOT_PRESSES_PER_SECOND": value])
+            Issue.record("\(value) was accepted")
+        } catch {
+            #expect("\(error)".contains("BUTTON_BOT_PRESSES_PER_SECOND"), "\(error)")
+        }
+    }
+}
