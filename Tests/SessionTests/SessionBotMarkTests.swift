@@ -61,35 +61,36 @@ import Testing
         #expect(SessionPayload.decode(SessionPayload.encode(sample()) + [0]) == nil, "a byte too many")
     }
 
+    /// Presses `session` at each time; returns whether it was marked after each.
+    func press(_ session: inout Session, at times: [Int64], threshold: UInt32 = 20) -> [Bool] {
+        times.map { session.countPress(at: $0, threshold: threshold) }
+    }
+
     @Test func morePressesThanTheThresholdWithinASecondMarkTheSession() {
-        var person = sample()
-        // Ten a second, for ten seconds: a fast person, never marked.
-        for index in 0..<100 {
-            #expect(!person.countPress(at: 1_780_000_000_000_000 + Int64(index) * 100_000, threshold: 20))
-        }
-        var bot = sample()
         let start: Int64 = 1_780_000_000_000_000
+        // Ten a second, for ten seconds: a fast person, never marked.
+        var person = sample()
+        #expect(!press(&person, at: (0..<100).map { start + Int64($0) * 100_000 }).contains(true))
+
         // Twenty within a second is still a person; the twenty-first is not.
-        for index in 0..<20 {
-            #expect(!bot.countPress(at: start + Int64(index) * 40_000, threshold: 20))
-        }
-        #expect(bot.countPress(at: start + 999_999, threshold: 20))
+        var bot = sample()
+        #expect(!press(&bot, at: (0..<20).map { start + Int64($0) * 40_000 }).contains(true))
+        #expect(press(&bot, at: [start + 999_999]) == [true])
         // The mark stays, even once the session slows down.
-        #expect(bot.countPress(at: start + 60_000_000, threshold: 20))
+        #expect(press(&bot, at: [start + 60_000_000]) == [true])
         #expect(bot.isBot)
 
         // A window ends after one second: 20 in one and 20 in the next never mark.
         var steady = sample()
-        for index in 0..<40 {
-            #expect(!steady.countPress(at: start + Int64(index / 20) * 1_000_000 + Int64(index % 20), threshold: 20))
-        }
+        let twoWindows = (0..<40).map { start + Int64($0 / 20) * 1_000_000 + Int64($0 % 20) }
+        #expect(!press(&steady, at: twoWindows).contains(true))
         // Threshold 0 turns the mark off.
         var unchecked = sample()
-        for index in 0..<100 { #expect(!unchecked.countPress(at: start + Int64(index), threshold: 0)) }
+        #expect(!press(&unchecked, at: (0..<100).map { start + Int64($0) }, threshold: 0).contains(true))
         // A clock that goes back starts a new window rather than counting into the old one.
         var skewed = sample()
-        for _ in 0..<20 { skewed.countPress(at: start, threshold: 20) }
-        #expect(!skewed.countPress(at: start - 5_000_000, threshold: 20))
+        _ = press(&skewed, at: Array(repeating: start, count: 20))
+        #expect(press(&skewed, at: [start - 5_000_000]) == [false])
         #expect(skewed.windowPresses == 1)
     }
 }
