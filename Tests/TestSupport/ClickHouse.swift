@@ -156,6 +156,7 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
         try container.encode(cityName, forKey: .cityName)
         try container.encode(cohort, forKey: .cohort)
         try container.encode(isFake, forKey: .isFake)
+        try container.encode(isBot, forKey: .isBot)
         try container.encode(latitude, forKey: .latitude)
         try container.encode(longitude, forKey: .longitude)
         try container.encode(timeZone, forKey: .timeZone)
