@@ -1,7 +1,7 @@
 extension PressEvent {
     /// The Avro body for `PressEvent.schemaJSON`, written directly.
     ///
-    /// The press path encodes one event per request; writing the nine fields straight into
+    /// The press path encodes one event per request; writing the ten fields straight into
     /// bytes skips building a generic value tree. Tests check it byte for byte against the
     /// generic encoder, and python3-avro decodes it in the integration tests.
     public var avroBody: [UInt8] {
@@ -19,6 +19,7 @@ extension PressEvent {
         } else {
             Self.appendLong(0, to: &out)  // union branch 0: null
         }
+        out.append(isBot ? 1 : 0)  // Avro boolean: one byte
         return out
     }
 

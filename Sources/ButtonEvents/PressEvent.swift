@@ -23,7 +23,12 @@ public struct PressEvent: Sendable, Equatable {
     public var cityName: String
     /// nil marks generated fake data.
     public var cohort: Int32?
+    /// The session pressed faster than a person can (more than the workers' threshold
+    /// within one second, `BUTTON_BOT_PRESSES_PER_SECOND`): kept, but marked, so the stats
+    /// can leave it out. False in events written before the field existed.
+    public var isBot: Bool
 
+    /// - Parameters: the fields above; `isBot` defaults to false.
     public init(
         sessionID: UUID,
         timestamp: Int64,
@@ -33,7 +38,8 @@ public struct PressEvent: Sendable, Equatable {
         subdivisionName: String,
         subdivisionCode: String,
         cityName: String,
-        cohort: Int32?
+        cohort: Int32?,
+        isBot: Bool = false
     ) {
         self.sessionID = sessionID
         self.timestamp = timestamp
@@ -44,6 +50,7 @@ public struct PressEvent: Sendable, Equatable {
         self.subdivisionCode = subdivisionCode
         self.cityName = cityName
         self.cohort = cohort
+        self.isBot = isBot
     }
 
     /// The topic events are produced to.
@@ -61,6 +68,8 @@ public struct PressEvent: Sendable, Equatable {
     /// the original app's consumer (a pydantic model with `timestamp: int`,
     /// `session_id: str`) rejects. The binary encoding is the same either way, so events
     /// written under the earlier version, which had them on the types, still decode.
+    /// `is_bot` came last, with a default: readers with the earlier schema skip it, and this
+    /// schema reads events written without it as false (BACKWARD and FORWARD compatible).
     public static let schemaJSON = """
         {"type":"record","name":"button_presses","doc":"Web app interactions","fields":[\
         {"name":"session_id","type":"string","logicalType":"uuid"},\
@@ -71,7 +80,8 @@ public struct PressEvent: Sendable, Equatable {
         {"name":"subdivision_name","type":"string"},\
         {"name":"subdivision_code","type":"string"},\
         {"name":"city_name","type":"string"},\
-        {"name":"cohort","type":["null","int"],"default":null}]}
+        {"name":"cohort","type":["null","int"],"default":null},\
+        {"name":"is_bot","type":"boolean","default":false}]}
         """
 
     /// The parsed schema. Parsing a constant we wrote cannot fail at run time; a test
@@ -96,6 +106,7 @@ public struct PressEvent: Sendable, Equatable {
             .init("subdivision_code", .string(subdivisionCode)),
             .init("city_name", .string(cityName)),
             .init("cohort", cohort.map { .union(branch: 1, value: .int($0)) } ?? .union(branch: 0, value: .null)),
+            .init("is_bot", .boolean(isBot)),
         ])
     }
 
@@ -121,7 +132,8 @@ public struct PressEvent: Sendable, Equatable {
             subdivisionName: value["subdivision_name"]?.stringValue ?? "",
             subdivisionCode: value["subdivision_code"]?.stringValue ?? "",
             cityName: value["city_name"]?.stringValue ?? "",
-            cohort: value["cohort"]?.integerValue.map { Int32(truncatingIfNeeded: $0) }
+            cohort: value["cohort"]?.integerValue.map { Int32(truncatingIfNeeded: $0) },
+            isBot: value["is_bot"]?.boolValue ?? false
         )
     }
 }

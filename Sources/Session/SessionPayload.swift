@@ -2,7 +2,13 @@ import Foundation
 
 /// The cookie's binary layout, version 1:
 /// uuid (16) | has-cohort (1) | cohort (4, BE) | startedAt (8, BE) | lastSeenAt (8, BE) | presses (4, BE) |
-/// five strings, each a 2-byte BE length and UTF-8 bytes.
+/// five strings, each a 2-byte BE length and UTF-8 bytes; then, since the bot mark, a
+/// trailer: flags (1: bit 0 the mark) | windowStartedAt (8, BE) | windowPresses (4, BE).
+///
+/// A cookie without the trailer (written before it existed) opens with no window and no
+/// mark, so sessions survive the upgrade. Workers from before the trailer refuse the new
+/// cookies (they expect the end after the strings) and start a new session: during a
+/// rolling upgrade a visitor may get a second session id, never an error.
 ///
 /// Binary rather than JSON: it is parsed on every request, and a fixed layout with
 /// bounds checks is both faster and leaves less to go wrong with hostile input.
@@ -25,6 +31,9 @@ enum SessionPayload {
             bytes.append(UInt8(utf8.count & 0xff))
             bytes.append(contentsOf: utf8)
         }
+        bytes.append(session.isBot ? 1 : 0)
+        append(UInt64(bitPattern: session.windowStartedAt), to: &bytes)
+        append(session.windowPresses, to: &bytes)
         return bytes
     }
 
@@ -41,6 +50,17 @@ enum SessionPayload {
             else { return nil }
             texts.append(text)
         }
+        var isBot = false
+        var windowStart: UInt64 = 0
+        var windowPresses: UInt64 = 0
+        if !reader.atEnd {
+            guard let flags = reader.take(1).flatMap(\.first), flags <= 1, let start = reader.integer(8),
+                let count = reader.integer(4)
+            else { return nil }
+            isBot = flags == 1
+            windowStart = start
+            windowPresses = count
+        }
         guard reader.atEnd else { return nil }
         let uuid = uuidBytes.withUnsafeBytes { $0.loadUnaligned(as: uuid_t.self) }
         return Session(
@@ -53,7 +73,10 @@ enum SessionPayload {
             cityName: texts[4],
             startedAt: Int64(bitPattern: started),
             lastSeenAt: Int64(bitPattern: lastSeen),
-            presses: UInt32(truncatingIfNeeded: presses)
+            presses: UInt32(truncatingIfNeeded: presses),
+            windowStartedAt: Int64(bitPattern: windowStart),
+            windowPresses: UInt32(truncatingIfNeeded: windowPresses),
+            isBot: isBot
         )
     }
 

@@ -58,7 +58,7 @@ import Testing
             {"name":"city_name","type":"string"}]}
             """
         guard case .record(var fields) = event.avroValue else { throw Down() }
-        fields.removeAll { $0.name == "cohort" }
+        fields.removeAll { $0.name == "cohort" || $0.name == "is_bot" }
         let body = try AvroSchema(parsing: old).encode(.record(fields))
         var decoder = FakeRegistry([3: old]).decoder()
         let decoded = try await decoder.decode(ConfluentWireFormat.frame(schemaID: 3, body: body))

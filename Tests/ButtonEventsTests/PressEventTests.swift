@@ -15,7 +15,8 @@ import Testing
             subdivisionName: ["", "Östergötland", String(repeating: "x", count: 300)].randomElement() ?? "",
             subdivisionCode: ["", "E"].randomElement() ?? "",
             cityName: ["", "Linköping", "São Paulo"].randomElement() ?? "",
-            cohort: cohort
+            cohort: cohort,
+            isBot: Bool.random()
         )
     }
 
@@ -32,7 +33,7 @@ import Testing
         #expect(
             fields.map { $0["name"] as? String } == [
                 "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
-                "subdivision_code", "city_name", "cohort",
+                "subdivision_code", "city_name", "cohort", "is_bot",
             ]
         )
         // Plain wire types, so readers that follow logical types on types (Python's avro,
@@ -41,36 +42,52 @@ import Testing
         #expect(fields[0]["logicalType"] as? String == "uuid")
         #expect(fields[1]["type"] as? String == "long")
         #expect(fields[1]["logicalType"] as? String == "timestamp-micros")
-        for field in fields.dropFirst(2).dropLast() {
+        for field in fields.dropFirst(2).dropLast(2) {
             #expect(field["type"] as? String == "string", "\(field)")
             #expect(field["logicalType"] == nil)
         }
         #expect(fields[8]["type"] as? [String] == ["null", "int"])
         #expect(fields[8]["default"] is NSNull)
+        // Added last, with a default, so readers with the earlier schema keep working.
+        #expect(fields[9]["type"] as? String == "boolean")
+        #expect(fields[9]["default"] as? Bool == false)
         #expect(!PressEvent.schemaJSON.contains(#"{"type":"long","logicalType""#))
         #expect(!PressEvent.schemaJSON.contains(#"{"type":"string","logicalType""#))
     }
 
-    @Test func isACompatibleNewVersionOfVersionOne() throws {
+    @Test func isACompatibleNewVersionOfEveryEarlierOne() throws {
         let current = PressEvent.schema
         let v1 = try AvroSchema(parsing: PressEventSchemaHistory.v1)
+        let v2 = try AvroSchema(parsing: PressEventSchemaHistory.v2)
         // Both directions, so every compatibility level accepts the change.
-        #expect(current.compatibility(readingDataWrittenWith: v1) == .compatible)
-        #expect(v1.compatibility(readingDataWrittenWith: current) == .compatible)
-        // The same wire format (Parsing Canonical Form drops logical types), yet a different
-        // schema to a registry, which then stores it as a new version rather than the old id.
-        #expect(current.canonicalForm == v1.canonicalForm)
-        #expect(current.normalizedJSON != v1.normalizedJSON)
+        for old in [v1, v2] {
+            #expect(current.compatibility(readingDataWrittenWith: old) == .compatible)
+            #expect(old.compatibility(readingDataWrittenWith: current) == .compatible)
+        }
+        // v1 and v2 share the wire format (Parsing Canonical Form drops logical types), yet
+        // are different schemas to a registry, which then stores a new version.
+        #expect(v2.canonicalForm == v1.canonicalForm)
+        #expect(v2.normalizedJSON != v1.normalizedJSON)
+        #expect(current.canonicalForm != v2.canonicalForm, "is_bot is on the wire")
     }
 
-    @Test func eventsWrittenUnderVersionOneStillDecode() throws {
+    /// The event as an earlier writer had it: every field but `is_bot`.
+    static func earlierValue(_ event: PressEvent) -> AvroValue {
+        guard case .record(let fields) = event.avroValue else { return event.avroValue }
+        return .record(fields.filter { $0.name != "is_bot" })
+    }
+
+    @Test func eventsWrittenUnderEarlierVersionsStillDecode() throws {
         let v1 = try AvroSchema(parsing: PressEventSchemaHistory.v1)
+        let v2 = try AvroSchema(parsing: PressEventSchemaHistory.v2)
         for cohort in [nil, 7] as [Int32?] {
-            let event = Self.randomEvent(cohort: cohort)
-            let v1Body = try v1.encode(event.avroValue)
-            #expect(v1Body == event.avroBody, "the logical types' place does not change the bytes")
+            var event = Self.randomEvent(cohort: cohort)
+            event.isBot = false  // what an earlier writer's event means
+            let v1Body = try v1.encode(Self.earlierValue(event))
+            #expect(v1Body == (try v2.encode(Self.earlierValue(event))), "the logical types' place changes no byte")
+            #expect(v1Body + [0] == event.avroBody, "the same bytes, then is_bot")
             #expect(PressEvent(try v1.decode(v1Body)) == event)
-            #expect(PressEvent(try PressEvent.schema.decode(v1Body)) == event)
+            #expect(PressEvent(try v2.decode(v1Body)) == event)
         }
     }
 

@@ -60,4 +60,38 @@ import Testing
         #expect(params(pressParams).subtracting(params(statsParams)).map { $0.contains("REMOTE_ADDR") } == [true])
         #expect(params(statsParams).isSubset(of: params(pressParams)))
     }
+
+    /// The per-address limits (README, "Rate limits"): on the press and stats locations,
+    /// answered 429 with Retry-After, and refusals (whose error line names the client)
+    /// logged below the error log's level.
+    @Test func pressesAndStatsAreLimitedPerAddressWithoutLoggingIt() throws {
+        let example = try Self.text("nginx/production.conf.example")
+        #expect(example.contains("limit_req_zone $binary_remote_addr zone=button_presses:"))
+        #expect(example.contains("limit_req_zone $binary_remote_addr zone=stats_viewers:"))
+        #expect(example.contains("limit_req_status 429;"))
+        for (location, zone, page) in [
+            ("location /api/ {", "button_presses", "@too_fast"),
+            ("location = /stats {", "stats_viewers", "@stats_too_fast"),
+            ("location /stats/ {", "stats_viewers", "@stats_too_fast"),
+        ] {
+            let start = try #require(example.range(of: location), "\(location) is missing")
+            let block = example[start.upperBound...].prefix { $0 != "}" }
+            #expect(block.contains("limit_req zone=\(zone) burst="), "\(location)")
+            #expect(block.contains("error_page 429 \(page);"), "\(location)")
+        }
+        for page in ["location @too_fast {", "location @stats_too_fast {"] {
+            let start = try #require(example.range(of: page), "\(page) is missing")
+            let block = example[start.upperBound...].prefix { $0 != "}" }
+            #expect(block.contains("add_header Retry-After 1 always;") && block.contains("return 429 "), "\(page)")
+        }
+        // nginx's levels, most severe first: refusals must be less severe than what is kept.
+        let levels = ["emerg", "alert", "crit", "error", "warn", "notice", "info", "debug"]
+        let refusal = try #require(
+            example.firstMatch(of: /limit_req_log_level (\w+);/).flatMap { levels.firstIndex(of: String($0.1)) }
+        )
+        let kept = try #require(
+            example.firstMatch(of: /error_log \S+ (\w+);/).flatMap { levels.firstIndex(of: String($0.1)) }
+        )
+        #expect(refusal > kept, "refusals at \(levels[refusal]) would be written to an error log at \(levels[kept])")
+    }
 }

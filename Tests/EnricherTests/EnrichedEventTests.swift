@@ -48,7 +48,7 @@ import Testing
         #expect(
             Set(object.keys) == [
                 "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
-                "subdivision_code", "city_name", "cohort", "is_fake", "latitude", "longitude", "time_zone",
+                "subdivision_code", "city_name", "cohort", "is_fake", "is_bot", "latitude", "longitude", "time_zone",
                 "local_hour", "local_weekday", "source_topic", "source_partition", "source_offset",
             ]
         )
@@ -57,10 +57,19 @@ import Testing
         #expect(object["country_code"] as? String == "GB" && object["city_name"] as? String == "London")
         #expect(object["subdivision_name"] as? String == "Sub" && object["subdivision_code"] as? String == "SB")
         #expect(object["cohort"] as? Int == 3 && object["is_fake"] as? Int == 0)
+        #expect(object["is_bot"] as? Int == 0)
         #expect(object["local_hour"] as? Int == 14 && object["local_weekday"] as? Int == 4)
         #expect(object["source_topic"] as? String == "button_presses")
         #expect(object["source_partition"] as? Int == 2 && object["source_offset"] as? Int == 1234)
         #expect(enriched.key == Array("0b6f1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d".utf8))
+    }
+
+    @Test mutating func aBotsEventIsMarked() throws {
+        var event = Self.event(code: "GB", timestamp: 1_764_254_800_123_457)
+        event.isBot = true
+        let object = try object(enricher.enrich(event, source: source, offset: 1))
+        #expect(object["is_bot"] as? Int == 1)
+        #expect(object["is_fake"] as? Int == 0, "a bot is not fake data: its cohort is real")
     }
 
     @Test(arguments: ["", "EU", "AP", "A1", "A2", "A3", "XD", "??"])

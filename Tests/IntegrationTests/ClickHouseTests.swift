@@ -31,8 +31,8 @@ import Testing
 
     static let columns = """
         toString(session_id) AS session_id, timestamp, action, country_name, country_code, subdivision_name,
-        subdivision_code, city_name, cohort, is_fake, latitude, longitude, time_zone, local_hour, local_weekday,
-        source_topic, source_partition, source_offset, toString(event_time) AS event_time,
+        subdivision_code, city_name, cohort, is_fake, is_bot, latitude, longitude, time_zone, local_hour,
+        local_weekday, source_topic, source_partition, source_offset, toString(event_time) AS event_time,
         toString(ingested_at) AS ingested_at
         """
 
@@ -66,6 +66,7 @@ import Testing
                 subdivision: ("Abidjan / \"Lagunes\"", "AB"),
                 city: "Yamoussoukro\\Zürich",
                 cohort: 0,
+                isBot: true,  // the mark is a column of its own, 0 unless set
                 latitude: -33.8688,
                 longitude: 151.2093,
                 timeZone: "Africa/Abidjan",

@@ -1,3 +1,4 @@
+import Avro
 import ButtonEvents
 import Foundation
 import Kafka
@@ -101,7 +102,11 @@ import Testing
         new.timestamp = 1_780_000_000_654_321
         new.action = .pressButton
         new.cohort = nil
-        let values = [old.encoded(schemaID: Int32(v1ID)), new.encoded(schemaID: Int32(v2ID))]
+        // v1's bytes are the current ones without the last, is_bot.
+        let values = [
+            ConfluentWireFormat.frame(schemaID: Int32(v1ID), body: Array(old.avroBody.dropLast())),
+            new.encoded(schemaID: Int32(v2ID)),
+        ]
         let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: stack.bootstrap))
         for value in values {
             let delivery = try producer.send(

@@ -51,9 +51,10 @@ import Testing
             #expect(
                 Set(event.keys) == [
                     "session_id", "timestamp", "action", "country_name", "country_code", "subdivision_name",
-                    "subdivision_code", "city_name", "cohort", "_schema_id",
+                    "subdivision_code", "city_name", "cohort", "is_bot", "_schema_id",
                 ]
             )
+            #expect(event["is_bot"] as? Bool == false, "a person's pace")
         }
         // The id the registry gives our schema (not "latest": other suites register versions).
         #expect(Int(try await stack.schemaID()) == events.first?["_schema_id"] as? Int)

@@ -112,4 +112,24 @@ import Testing
             try SinkMigrations.apply(on: connection, logger: Logger(label: "test"))
         }
     }
+
+    @Test func aVersionOneTableGetsTheBotMarkWithItsRowsUnmarked() throws {
+        let env = try StackEnv.load()
+        let scratch = try Scratch(env: env)
+        defer { scratch.drop() }
+        let connection = try PostgresConnection(dsn: scratch.dsn, logger: Logger(label: "test.pg"))
+        let first = Array(SinkMigrations.all.prefix(1))
+        #expect(try SinkMigrations.apply(on: connection, migrations: first, logger: Logger(label: "test")) == [1])
+        // A row as the JDBC sink or a version-1 sink wrote it.
+        try connection.execute(
+            """
+            INSERT INTO button_presses (session_id, "timestamp", action, country_name, country_code,
+                subdivision_name, subdivision_code, city_name)
+            VALUES ('0b6f1c2d-0000-4000-8000-000000000001', 1780000000000001, 'PressButton', 'Japan', 'JP', '', '', '')
+            """
+        )
+        #expect(try SinkMigrations.apply(on: connection, logger: Logger(label: "test")) == [2])
+        let rows = try connection.query("SELECT is_bot FROM button_presses")
+        #expect(try rows.map { try $0.bool("is_bot") } == [false])
+    }
 }

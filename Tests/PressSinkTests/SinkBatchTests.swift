@@ -94,7 +94,9 @@ import Testing
         try SinkMigrations.check(SinkMigrations.all)
         #expect(SinkMigrations.all.map(\.version) == Array(1...SinkMigrations.all.count))
         #expect(try SinkMigrations.plan(known: SinkMigrations.all, applied: []).count == SinkMigrations.all.count)
-        #expect(try SinkMigrations.plan(known: SinkMigrations.all, applied: [1]).map(\.version) == [])
+        #expect(try SinkMigrations.plan(known: SinkMigrations.all, applied: [1]).map(\.version) == [2])
+        let everything = Set(SinkMigrations.all.map(\.version))
+        #expect(try SinkMigrations.plan(known: SinkMigrations.all, applied: everything).map(\.version) == [])
         #expect(throws: SinkMigrationError.self) {
             try SinkMigrations.plan(known: SinkMigrations.all, applied: [1, 99])
         }

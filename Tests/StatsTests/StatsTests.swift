@@ -79,6 +79,11 @@ import Testing
         #expect(try parse("GET", "/stats", "fake=1").get().includeFake)
         #expect(try parse("GET", "/stats", "fake=0").get().includeFake == false)
         #expect(try parse("GET", "/stats", "fake=0&fake=1").get().includeFake)
+        #expect(try parse("GET", "/stats").get().includeBots == false, "bots are left out by default")
+        #expect(try parse("GET", "/stats", "bots=1").get().includeBots)
+        let both = try parse("GET", "/stats/panel/map", "fake=1&bots=1").get()
+        #expect(both.includeFake && both.includeBots)
+        #expect(try parse("GET", "/stats", "bots=1&bots=0").get().includeBots == false)
     }
 
     @Test(arguments: ["/stats/panel/nope", "/stats/panel/", "/stats/x", "/stats/panel/map/extra", "/statsx", "/"])
@@ -99,7 +104,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "fake=<script>", "x=1", "fake=1;DROP", "fake='", "%FF%FE", "fake=1&x", "fake=%31",
+        "fake=<script>", "x=1", "fake=1;DROP", "fake='", "%FF%FE", "fake=1&x", "fake=%31", "bots=2", "bots=1;x",
     ])
     func otherParametersAre400WithoutEcho(query: String) {
         guard case .failure(let refusal) = parse("GET", "/stats", query) else {
@@ -150,14 +155,24 @@ import Testing
         )
     }
 
-    @Test func fakeDataIsExcludedUnlessAsked() {
-        let plain = AnalyticsQueries { _ in [] }
+    @Test func fakeDataAndBotsAreExcludedUnlessAsked() {
+        let plain = AnalyticsQueries { _ in [] }.includingBots(true)
         #expect(plain.events(includeFake: false) == "button_presses WHERE cohort IS NOT NULL")
         #expect(plain.events(includeFake: true) == "button_presses")
         #expect(plain.events(includeFake: true, where: "x = 1") == "button_presses WHERE x = 1")
         #expect(plain.events(includeFake: false, where: "x = 1") == "button_presses WHERE cohort IS NOT NULL AND x = 1")
-        let exact = AnalyticsQueries(final: true) { _ in [] }
+        let exact = AnalyticsQueries(final: true) { _ in [] }.includingBots(true)
         #expect(exact.events(includeFake: false) == "button_presses FINAL WHERE cohort IS NOT NULL")
+        // By default, bots are left out too.
+        let people = AnalyticsQueries { _ in [] }
+        #expect(people.events(includeFake: false) == "button_presses WHERE cohort IS NOT NULL AND is_bot = 0")
+        #expect(people.events(includeFake: true) == "button_presses WHERE is_bot = 0")
+        #expect(people.events(includeFake: true, where: "x = 1") == "button_presses WHERE is_bot = 0 AND x = 1")
+        #expect(
+            people.events(includeFake: false, where: "x = 1")
+                == "button_presses WHERE cohort IS NOT NULL AND is_bot = 0 AND x = 1"
+        )
+        #expect(people.includingBots(true).events(includeFake: true) == "button_presses")
     }
 
     @Test func sessionDistributionFromBucketRows() throws {

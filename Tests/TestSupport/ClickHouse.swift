@@ -70,6 +70,8 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
     public var cityName: String
     public var cohort: Int?
     public var isFake: Int
+    /// 1 for the events of sessions marked as bots.
+    public var isBot: Int
     public var latitude: Double?
     public var longitude: Double?
     public var timeZone: String
@@ -87,6 +89,7 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
         subdivision: (name: String, code: String) = ("England", "ENG"),
         city: String = "London",
         cohort: Int? = 3,
+        isBot: Bool = false,
         latitude: Double? = 51.5083,
         longitude: Double? = -0.1253,
         timeZone: String = "Europe/London",
@@ -106,6 +109,7 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
         cityName = city
         self.cohort = cohort
         isFake = cohort == nil ? 1 : 0
+        self.isBot = isBot ? 1 : 0
         self.latitude = latitude
         self.longitude = longitude
         self.timeZone = timeZone
@@ -128,6 +132,7 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
         case cityName = "city_name"
         case cohort
         case isFake = "is_fake"
+        case isBot = "is_bot"
         case latitude
         case longitude
         case timeZone = "time_zone"
@@ -151,6 +156,7 @@ public struct EnrichedPress: Codable, Equatable, Sendable {
         try container.encode(cityName, forKey: .cityName)
         try container.encode(cohort, forKey: .cohort)
         try container.encode(isFake, forKey: .isFake)
+        try container.encode(isBot, forKey: .isBot)
         try container.encode(latitude, forKey: .latitude)
         try container.encode(longitude, forKey: .longitude)
         try container.encode(timeZone, forKey: .timeZone)
@@ -206,8 +212,8 @@ extension ClickHouseClient {
     /// The contract's columns of `button_presses`, in the names `EnrichedPress` decodes.
     public static let pressColumns = """
         toString(session_id) AS session_id, timestamp, action, country_name, country_code, subdivision_name,
-        subdivision_code, city_name, cohort, is_fake, latitude, longitude, time_zone, local_hour, local_weekday,
-        source_topic, source_partition, source_offset
+        subdivision_code, city_name, cohort, is_fake, is_bot, latitude, longitude, time_zone, local_hour,
+        local_weekday, source_topic, source_partition, source_offset
         """
 
     /// A condition on `button_presses`: the row's session is one of `sessions`.

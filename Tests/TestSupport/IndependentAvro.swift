@@ -18,6 +18,8 @@ public enum IndependentAvro {
             return value
         registry = sys.argv[1]
         data = open(sys.argv[2], "rb").read()
+        # An old reader: the schema it was built with, resolved against each writer's.
+        reader_schema = avro.schema.parse(sys.argv[3]) if len(sys.argv) > 3 else None
         out, pos, schemas = [], 0, {}
         while pos < len(data):
             (length,) = struct.unpack(">I", data[pos:pos + 4]); pos += 4
@@ -27,7 +29,7 @@ public enum IndependentAvro {
             if schema_id not in schemas:
                 with urllib.request.urlopen(f"{registry}/schemas/ids/{schema_id}") as answer:
                     schemas[schema_id] = avro.schema.parse(json.load(answer)["schema"])
-            reader = avro.io.DatumReader(schemas[schema_id])
+            reader = avro.io.DatumReader(schemas[schema_id], reader_schema)
             record = reader.read(avro.io.BinaryDecoder(io.BytesIO(message[5:])))
             record = {key: plain(value) for key, value in record.items()}
             record["_schema_id"] = schema_id
@@ -36,9 +38,17 @@ public enum IndependentAvro {
         """
 
     /// Decodes each framed message; returns one JSON object (field → value) per message.
+    /// - Parameter readerSchema: read as a consumer built with this schema would (Avro
+    ///   schema resolution against each message's writer schema); nil reads with the writer's.
     /// - Throws: when Python fails, with its error output.
-    public static func decode(_ values: [[UInt8]], registryURL: String) throws -> [[String: Any]] {
-        let result = try PythonMessages.run(script, name: "decode.py", values: values) { [registryURL, $0] }
+    public static func decode(
+        _ values: [[UInt8]],
+        registryURL: String,
+        readerSchema: String? = nil
+    ) throws -> [[String: Any]] {
+        let result = try PythonMessages.run(script, name: "decode.py", values: values) {
+            [registryURL, $0] + (readerSchema.map { [$0] } ?? [])
+        }
         guard result.status == 0,
             let records = try JSONSerialization.jsonObject(with: result.outputData) as? [[String: Any]]
         else {

@@ -18,4 +18,19 @@ public enum PressEventSchemaHistory {
         {"name":"city_name","type":"string"},\
         {"name":"cohort","type":["null","int"],"default":null}]}
         """
+
+    /// Version 2: the logical types as field attributes, `cohort` last; what readers built
+    /// before `is_bot` (version 3) have.
+    public static let v2 = """
+        {"type":"record","name":"button_presses","doc":"Web app interactions","fields":[\
+        {"name":"session_id","type":"string","logicalType":"uuid"},\
+        {"name":"timestamp","type":"long","logicalType":"timestamp-micros"},\
+        {"name":"action","type":"string"},\
+        {"name":"country_name","type":"string"},\
+        {"name":"country_code","type":"string"},\
+        {"name":"subdivision_name","type":"string"},\
+        {"name":"subdivision_code","type":"string"},\
+        {"name":"city_name","type":"string"},\
+        {"name":"cohort","type":["null","int"],"default":null}]}
+        """
 }

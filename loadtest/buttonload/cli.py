@@ -8,7 +8,7 @@ import sys
 import time
 
 from . import drive, places, reconcile, stores
-from .stack import StackError, default_env_file, read_stack_env, require_loopback
+from .stack import StackError, default_env_file, read_stack_env, require_loopback, require_no_rate_limit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LUA = os.path.join(ROOT, "loadtest", "sessions.lua")
@@ -102,6 +102,7 @@ def _fail(message, code=2):
 def _stack(path):
     stack = read_stack_env(path or default_env_file(ROOT))
     require_loopback(stack["APP_URL"])
+    require_no_rate_limit(stack)
     return stack
 
 

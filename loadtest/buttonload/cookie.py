@@ -3,7 +3,9 @@
 `button_session=v1.<payload>.<mac>`, payload and MAC base64url without padding. Version 1 of
 the payload: uuid (16) | has-cohort (1) | cohort (4, BE) | startedAt (8, BE) |
 lastSeenAt (8, BE) | presses (4, BE) | five strings (country name, country code,
-subdivision name, subdivision code, city), each a 2-byte BE length and UTF-8. The MAC is not
+subdivision name, subdivision code, city), each a 2-byte BE length and UTF-8; then, in cookies
+written since the bot mark, a 13-byte trailer (flags | window start | window presses), which
+this reader skips. The MAC is not
 checked here (the secret stays with the workers): the load test only reads its own cookies.
 """
 
@@ -58,6 +60,7 @@ def decode(value):
             return None
         strings.append(raw[offset:offset + length].decode("utf-8", "replace"))
         offset += length
-    if offset != len(raw):
+    # Nothing after the strings (an older cookie), or exactly the trailer.
+    if len(raw) - offset not in (0, 13):
         return None
     return Session(str(uuid.UUID(bytes=raw[:16])), cohort if has_cohort else None, strings[1], presses)

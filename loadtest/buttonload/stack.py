@@ -85,3 +85,11 @@ def postgres_environment(dsn):
                 if key in names:
                     env[names[key]] = value.strip("'")
     return env
+
+
+def require_no_rate_limit(stack):
+    """Refuses a stack whose nginx limits each client address: a load test from this machine
+    comes from a few addresses and would mostly be answered 429 (README, "Rate limits")."""
+    if stack.get("RATE_LIMIT") == "on":
+        raise StackError("the stack limits each client address (RATE_LIMIT=on); use the load-test profile: "
+                         "BUTTON_RATE_LIMIT=off scripts/stack restart nginx")

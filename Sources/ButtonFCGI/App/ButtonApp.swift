@@ -163,7 +163,8 @@ public enum ButtonApp {
                 retryAfterSeconds: configuration.retryAfterSeconds,
                 cohorts: configuration.cohorts,
                 alwaysSecureCookies: configuration.secureCookies,
-                requestTimeout: configuration.requestTimeout
+                requestTimeout: configuration.requestTimeout,
+                botPressesPerSecond: configuration.botPressesPerSecond
             ),
             logger: logger,
             metrics: metrics

@@ -28,6 +28,7 @@ import PressPublishing
 /// | `BUTTON_ACK_TIMEOUT_MS` | wait for Kafka's acknowledgement before a 503 | 2000 |
 /// | `BUTTON_RETRY_AFTER` | `Retry-After` seconds of a 503 | 5 |
 /// | `BUTTON_COHORTS` | cohorts to spread sessions over | 1 |
+/// | `BUTTON_BOT_PRESSES_PER_SECOND` | a session with more presses than this within a second is marked `is_bot`; 0 never marks | 20 |
 /// | `BUTTON_SECURE_COOKIES` | `1`: always `Secure` (TLS ends before nginx) | 0 |
 /// | `BUTTON_FAKE_LOCATIONS` | `1`: private/loopback clients get a random public place | 0 |
 /// | `BUTTON_FAKE_SEED` | seed of those fake places | 0 |
@@ -55,6 +56,8 @@ public struct ButtonConfiguration: Sendable {
     public var ackTimeout: Duration
     public var retryAfterSeconds: Int
     public var cohorts: Int32
+    /// More presses than this within one second mark a session as a bot (0: never).
+    public var botPressesPerSecond: UInt32
     public var secureCookies: Bool
     public var fakeLocations: Bool
     public var fakeSeed: UInt64
@@ -147,6 +150,7 @@ public struct ButtonConfiguration: Sendable {
         ackTimeout = .milliseconds(try number("BUTTON_ACK_TIMEOUT_MS", 2000, 50...60_000))
         retryAfterSeconds = try number("BUTTON_RETRY_AFTER", 5, 1...3600)
         cohorts = Int32(try number("BUTTON_COHORTS", 1, 1...1000))
+        botPressesPerSecond = UInt32(try number("BUTTON_BOT_PRESSES_PER_SECOND", 20, 0...100_000))
         secureCookies = try flag("BUTTON_SECURE_COOKIES")
         fakeLocations = try flag("BUTTON_FAKE_LOCATIONS")
         guard let seed = UInt64(environment["BUTTON_FAKE_SEED"] ?? "0") else {

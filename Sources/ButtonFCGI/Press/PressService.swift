@@ -29,18 +29,26 @@ public struct PressService: Sendable {
         /// never runs beyond it. Nil: only `ackTimeout` bounds the wait.
         public var requestTimeout: Duration?
 
+        /// A session with more presses than this within one second presses faster than a
+        /// person can: its events are marked `is_bot` (kept, not dropped). 0 never marks.
+        public var botPressesPerSecond: UInt32
+
+        /// - Parameters: the settings above; `botPressesPerSecond` defaults to 20, twice
+        ///   the fastest bursts people manage.
         public init(
             ackTimeout: Duration,
             retryAfterSeconds: Int,
             cohorts: Int32,
             alwaysSecureCookies: Bool,
-            requestTimeout: Duration? = nil
+            requestTimeout: Duration? = nil,
+            botPressesPerSecond: UInt32 = 20
         ) {
             self.ackTimeout = ackTimeout
             self.retryAfterSeconds = retryAfterSeconds
             self.cohorts = max(1, cohorts)
             self.alwaysSecureCookies = alwaysSecureCookies
             self.requestTimeout = requestTimeout
+            self.botPressesPerSecond = botPressesPerSecond
         }
     }
 
@@ -183,7 +191,12 @@ public struct PressService: Sendable {
         // The session as it will be if Kafka takes the event; the client's cookie only
         // changes once it has (a refused press must leave the session as it was).
         session.lastSeenAt = seconds
-        if action == .pressButton { session.presses &+= 1 }
+        if action == .pressButton {
+            session.presses &+= 1
+            // The window travels in the cookie, so it only sees a client that sends back the
+            // newest one; nginx's per-address limit bounds the rest (README, "Rate limits").
+            session.countPress(at: now, threshold: settings.botPressesPerSecond)
+        }
 
         let event = PressEvent(
             sessionID: session.id,
@@ -194,7 +207,8 @@ public struct PressService: Sendable {
             subdivisionName: session.subdivisionName,
             subdivisionCode: session.subdivisionCode,
             cityName: session.cityName,
-            cohort: session.cohort
+            cohort: session.cohort,
+            isBot: session.isBot
         )
         let htmx = request.param("HTTP_HX_REQUEST", equals: "true")
         let value = event.encoded(schemaID: schemaID)

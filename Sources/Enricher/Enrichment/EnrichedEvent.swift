@@ -4,7 +4,7 @@ public import Kafka
 public import Places
 
 /// One message of `button_presses_enriched`: the event, where and when (local time) it
-/// happened, whether it is fake, and where it was read. The contract ClickHouse's Kafka
+/// happened, whether it is fake or a bot's, and where it was read. The contract ClickHouse's Kafka
 /// engine reads (JSONEachRow); its target table collapses duplicates on the source position.
 public struct EnrichedEvent: Sendable, Equatable, Encodable {
     public var event: PressEvent
@@ -46,6 +46,7 @@ public struct EnrichedEvent: Sendable, Equatable, Encodable {
         case subdivisionCode = "subdivision_code"
         case cityName = "city_name"
         case isFake = "is_fake"
+        case isBot = "is_bot"
         case latitude, longitude
         case timeZone = "time_zone"
         case localHour = "local_hour"
@@ -69,6 +70,7 @@ public struct EnrichedEvent: Sendable, Equatable, Encodable {
         try container.encode(event.cityName, forKey: .cityName)
         try encodeOrNull(event.cohort, .cohort, &container)
         try container.encode(event.cohort == nil ? 1 : 0, forKey: .isFake)
+        try container.encode(event.isBot ? 1 : 0, forKey: .isBot)
         try encodeOrNull(place?.latitude, .latitude, &container)
         try encodeOrNull(place?.longitude, .longitude, &container)
         try container.encode(place?.zone ?? "", forKey: .timeZone)

@@ -10,7 +10,7 @@ public struct EventFramer {
     private let schemaID: Int32
     /// The framing header and the `session_id` string.
     private var head: [UInt8] = []
-    /// The five location strings and the null `cohort` branch.
+    /// The five location strings, the null `cohort` branch and `is_bot` false.
     private var tail: [UInt8] = []
     /// The last message written.
     public private(set) var buffer: [UInt8] = []
@@ -41,6 +41,7 @@ public struct EventFramer {
             PressEvent.appendString(text, to: &tail)
         }
         tail.append(0)  // cohort: union branch 0, null (fake data)
+        tail.append(0)  // is_bot: false (the generator paces sessions like people)
     }
 
     /// Writes event `index` of the session last passed to ``begin(_:)`` into ``buffer``.

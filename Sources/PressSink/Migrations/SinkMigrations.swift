@@ -94,7 +94,16 @@ public enum SinkMigrations {
                 )
                 """,
             ]
-        )
+        ),
+        SinkMigration(
+            version: 2,
+            name: "button_presses.is_bot",
+            // Events of sessions that pressed faster than a person can (the event's is_bot).
+            // A constant default: PostgreSQL 11+ adds the column without rewriting the
+            // table, and rows written before it (or by the JDBC sink under an earlier
+            // schema) read false.
+            statements: ["ALTER TABLE button_presses ADD COLUMN is_bot boolean NOT NULL DEFAULT false"]
+        ),
     ]
 
     /// Applies the migrations not applied yet.

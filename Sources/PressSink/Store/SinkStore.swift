@@ -44,7 +44,7 @@ public struct SinkStore {
 
     static let columns = [
         "session_id", "timestamp", "cohort", "action", "country_name", "country_code",
-        "subdivision_name", "subdivision_code", "city_name", "topic", "partition", "offset",
+        "subdivision_name", "subdivision_code", "city_name", "topic", "partition", "offset", "is_bot",
     ]
     static let quotedColumns = columns.map { "\"\($0)\"" }.joined(separator: ", ")
 
@@ -224,7 +224,7 @@ public struct SinkStore {
             event.cohort.map { .int(Int($0)) } ?? .null, .text(event.action.rawValue),
             .text(event.countryName), .text(event.countryCode), .text(event.subdivisionName),
             .text(event.subdivisionCode), .text(event.cityName), .text(row.partition.topic),
-            .int(Int(row.partition.partition)), .int(Int(row.offset)),
+            .int(Int(row.partition.partition)), .int(Int(row.offset)), .bool(event.isBot),
         ]
     }
 
@@ -250,7 +250,7 @@ public struct SinkStore {
             CREATE TEMP TABLE IF NOT EXISTS button_sink_stage (
                 session_id uuid, "timestamp" bigint, cohort smallint, action text, country_name text,
                 country_code char(2), subdivision_name text, subdivision_code text, city_name text,
-                topic text, "partition" integer, "offset" bigint
+                topic text, "partition" integer, "offset" bigint, is_bot boolean
             ) ON COMMIT DELETE ROWS
             """
         )
@@ -274,7 +274,8 @@ public struct SinkStore {
             parameters += Self.values(row)
             tuples.append(
                 "($\(base + 1)::uuid, $\(base + 2), $\(base + 3), $\(base + 4), $\(base + 5), $\(base + 6), "
-                    + "$\(base + 7), $\(base + 8), $\(base + 9), $\(base + 10), $\(base + 11), $\(base + 12))"
+                    + "$\(base + 7), $\(base + 8), $\(base + 9), $\(base + 10), $\(base + 11), $\(base + 12), "
+                    + "$\(base + 13))"
             )
         }
         return try connection.execute(

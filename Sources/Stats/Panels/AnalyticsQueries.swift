@@ -6,6 +6,8 @@ public struct AnalyticsQueries: Sendable {
     let rows: @Sendable (String) throws -> [[String?]]
     /// Whether to read with FINAL (see `init(client:final:)`).
     let final: Bool
+    /// Whether events marked `is_bot` count (see ``includingBots(_:)``).
+    private(set) var includeBots = false
 
     /// - Parameters:
     ///   - client: ClickHouse.
@@ -24,17 +26,31 @@ public struct AnalyticsQueries: Sendable {
         self.final = final
     }
 
-    /// The events considered: real ones, or fake ones too. Fake data is what the original
-    /// app's generator writes: cohort null (the enricher also sets `is_fake` then; the cohort
-    /// is the definition, so a row written by other means is classed the same way).
+    /// The same queries, counting the events of sessions marked as bots too (`?bots=1`), or
+    /// not (the default: a script pressing hundreds of times a second would drown the people).
+    public func includingBots(_ include: Bool) -> AnalyticsQueries {
+        var copy = self
+        copy.includeBots = include
+        return copy
+    }
+
+    /// The events considered: real ones, or fake ones too; without bots unless included.
+    /// Fake data is what the original app's generator writes: cohort null (the enricher also
+    /// sets `is_fake` then; the cohort is the definition, so a row written by other means is
+    /// classed the same way). Bots are events with `is_bot` (0 for rows from before it).
     func events(includeFake: Bool) -> String {
         let table = final ? "button_presses FINAL" : "button_presses"
-        return includeFake ? table : "\(table) WHERE cohort IS NOT NULL"
+        let conditions = filters(includeFake: includeFake)
+        return conditions.isEmpty ? table : "\(table) WHERE \(conditions.joined(separator: " AND "))"
     }
 
     /// `events` narrowed by one more condition.
     func events(includeFake: Bool, where condition: String) -> String {
-        "\(events(includeFake: includeFake)) \(includeFake ? "WHERE" : "AND") \(condition)"
+        "\(events(includeFake: includeFake)) \(filters(includeFake: includeFake).isEmpty ? "WHERE" : "AND") \(condition)"
+    }
+
+    private func filters(includeFake: Bool) -> [String] {
+        (includeFake ? [] : ["cohort IS NOT NULL"]) + (includeBots ? [] : ["is_bot = 0"])
     }
 
     static let press = "action = 'PressButton'"

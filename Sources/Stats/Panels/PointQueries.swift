@@ -33,15 +33,17 @@ public struct PointQueries: Sendable {
     }
 
     /// The newest events, newest first (by the order PostgreSQL stored them).
-    public func latest(count: Int, includeFake: Bool) throws -> [PressEvent] {
+    /// - Parameters: `includeBots`: events marked `is_bot` too.
+    public func latest(count: Int, includeFake: Bool, includeBots: Bool = false) throws -> [PressEvent] {
         try pool.with { connection in
             let rows = try connection.query(
                 """
                 SELECT session_id::text AS session_id, "timestamp", action, country_name, country_code,
-                    subdivision_name, subdivision_code, city_name, cohort
-                FROM button_presses WHERE ($2 OR cohort IS NOT NULL) ORDER BY id DESC LIMIT $1
+                    subdivision_name, subdivision_code, city_name, cohort, is_bot
+                FROM button_presses WHERE ($2 OR cohort IS NOT NULL) AND ($3 OR NOT is_bot)
+                ORDER BY id DESC LIMIT $1
                 """,
-                [PostgresValue(count), PostgresValue(includeFake)]
+                [PostgresValue(count), PostgresValue(includeFake), PostgresValue(includeBots)]
             )
             return try rows.compactMap { row in
                 guard let id = UUID(uuidString: try row.string("session_id")),
@@ -56,7 +58,8 @@ public struct PointQueries: Sendable {
                     subdivisionName: try row.string("subdivision_name"),
                     subdivisionCode: try row.string("subdivision_code"),
                     cityName: try row.string("city_name"),
-                    cohort: try row.optionalInt("cohort").map { Int32(truncatingIfNeeded: $0) }
+                    cohort: try row.optionalInt("cohort").map { Int32(truncatingIfNeeded: $0) },
+                    isBot: try row.bool("is_bot")
                 )
             }
         }

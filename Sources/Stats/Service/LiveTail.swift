@@ -111,8 +111,14 @@ public final class LiveTail: @unchecked Sendable {
     }
 
     /// The newest events, newest first.
-    public func latest(count: Int, includeFake: Bool) -> [PressEvent] {
-        lock.withLock { Array(ring.reversed().lazy.filter { includeFake || $0.cohort != nil }.prefix(count)) }
+    /// - Parameters: `includeBots`: events marked `is_bot` too.
+    public func latest(count: Int, includeFake: Bool, includeBots: Bool = false) -> [PressEvent] {
+        lock.withLock {
+            Array(
+                ring.reversed().lazy.filter { (includeFake || $0.cohort != nil) && (includeBots || !$0.isBot) }
+                    .prefix(count)
+            )
+        }
     }
 
     /// Kafka's side of the health panel: the sum of the partitions' newest offsets (every

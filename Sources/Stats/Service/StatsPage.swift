@@ -6,11 +6,20 @@
 /// With JavaScript, htmx polls each panel at its own pace and swaps the section in place;
 /// without it, the same page is complete as served and reloads itself every 30 seconds.
 enum StatsPage {
-    static func page(panels: [String], includeFake: Bool) -> String {
+    static func page(panels: [String], includeFake: Bool, includeBots: Bool = false) -> String {
+        // Each link keeps the other choice as it is.
+        let hideFake = includeBots ? "/stats?bots=1" : "/stats"
+        let showFake = includeBots ? "/stats?fake=1&amp;bots=1" : "/stats?fake=1"
+        let hideBots = includeFake ? "/stats?fake=1" : "/stats"
+        let showBots = includeFake ? "/stats?fake=1&amp;bots=1" : "/stats?bots=1"
         let toggle =
-            includeFake
-            ? "<a href=\"/stats\">Hide fake data</a> (now included: sessions without a cohort)"
-            : "<a href=\"/stats?fake=1\">Include fake data</a> (now excluded: sessions without a cohort)"
+            (includeFake
+                ? "<a href=\"\(hideFake)\">Hide fake data</a> (now included: sessions without a cohort)"
+                : "<a href=\"\(showFake)\">Include fake data</a> (now excluded: sessions without a cohort)")
+            + " · "
+            + (includeBots
+                ? "<a href=\"\(hideBots)\">Hide bots</a> (now included: sessions pressing faster than a person)"
+                : "<a href=\"\(showBots)\">Include bots</a> (now excluded: sessions pressing faster than a person)")
         return """
             <!DOCTYPE html>
             <html lang="en">
@@ -41,10 +50,16 @@ enum StatsPage {
     }
 
     /// One panel: heading, caption, body, and the notice when a store failed or was late.
-    static func section(_ kind: PanelKind, includeFake: Bool, body: String, notice: String?) -> String {
+    static func section(
+        _ kind: PanelKind,
+        includeFake: Bool,
+        body: String,
+        notice: String?,
+        includeBots: Bool = false
+    ) -> String {
         let name = kind.rawValue
         var html = "<section class=\"panel panel-\(name)\" id=\"panel-\(name)\""
-        html += " hx-get=\"/stats/panel/\(name)?fake=\(includeFake ? 1 : 0)\""
+        html += " hx-get=\"/stats/panel/\(name)?fake=\(includeFake ? 1 : 0)\(includeBots ? "&amp;bots=1" : "")\""
         html += " hx-trigger=\"every \(kind.pollSeconds)s\" hx-swap=\"outerHTML\">"
         html += "<h2>\(HTML.escape(kind.title))</h2><p class=\"caption\">\(HTML.escape(kind.caption))</p>"
         if let notice { html += "<p class=\"notice\" role=\"status\">\(HTML.escape(notice))</p>" }

@@ -9,6 +9,8 @@ struct StatsRequest: Equatable {
 
     var target: Target
     var includeFake: Bool
+    /// `bots=1`: count the events of sessions marked as bots too.
+    var includeBots = false
 
     /// A request the page refuses, with a status and a message that never repeats the input.
     struct Refusal: Error, Equatable {
@@ -40,20 +42,24 @@ struct StatsRequest: Equatable {
             return .failure(Refusal(status: 414, message: "That query string is too long."))
         }
         var includeFake = false
+        var includeBots = false
         for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             switch Array(pair) {
             case Array("fake=1".utf8), Array("fake=on".utf8), Array("fake=true".utf8): includeFake = true
             case Array("fake=0".utf8), Array("fake=".utf8), Array("fake=off".utf8), Array("fake=false".utf8):
                 includeFake = false
+            case Array("bots=1".utf8), Array("bots=on".utf8), Array("bots=true".utf8): includeBots = true
+            case Array("bots=0".utf8), Array("bots=".utf8), Array("bots=off".utf8), Array("bots=false".utf8):
+                includeBots = false
             default:
                 return .failure(
                     Refusal(
                         status: 400,
-                        message: "Unknown query parameter: the stats page takes only fake=1 or fake=0."
+                        message: "Unknown query parameter: the stats page takes only fake=1|0 and bots=1|0."
                     )
                 )
             }
         }
-        return .success(StatsRequest(target: target, includeFake: includeFake))
+        return .success(StatsRequest(target: target, includeFake: includeFake, includeBots: includeBots))
     }
 }

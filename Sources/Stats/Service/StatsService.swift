@@ -98,13 +98,15 @@ public final class StatsService: Sendable {
         switch stats.target {
         case .page:
             let kinds = PanelKind.allCases
-            for kind in kinds { prefetch(kind, stats.includeFake, session) }
+            let bots = stats.includeBots
+            for kind in kinds { prefetch(kind, stats.includeFake, session, bots: bots) }
             body = StatsPage.page(
-                panels: kinds.map { panel($0, stats.includeFake, session, deadline: deadline) },
-                includeFake: stats.includeFake
+                panels: kinds.map { panel($0, stats.includeFake, session, deadline: deadline, bots: bots) },
+                includeFake: stats.includeFake,
+                includeBots: bots
             )
         case .panel(let kind):
-            body = panel(kind, stats.includeFake, session, deadline: deadline)
+            body = panel(kind, stats.includeFake, session, deadline: deadline, bots: stats.includeBots)
         }
         return FastCGIResponse(status: 200, contentType: Self.html, body: body, headers: Self.headers)
     }
@@ -114,10 +116,11 @@ public final class StatsService: Sendable {
     func source(
         _ kind: PanelKind,
         _ fake: Bool,
-        _ session: Session?
+        _ session: Session?,
+        bots: Bool = false
     ) -> (key: String, store: Store, load: @Sendable () throws -> String)? {
-        let analytics = analytics
-        let key = "\(kind.rawValue)|\(fake ? 1 : 0)"
+        let analytics = analytics.includingBots(bots)
+        let key = "\(kind.rawValue)|\(fake ? 1 : 0)|\(bots ? 1 : 0)"
         switch kind {
         case .countries:
             return (key, .clickHouse, { PanelRendering.countries(try analytics.countries(includeFake: fake)) })
@@ -159,35 +162,51 @@ public final class StatsService: Sendable {
         case .stream:
             let (points, size) = (points, streamSize)
             return (
-                "stream-pg|\(fake ? 1 : 0)", .postgres,
-                { PanelRendering.stream(try points.latest(count: size, includeFake: fake)) }
+                "stream-pg|\(fake ? 1 : 0)|\(bots ? 1 : 0)", .postgres,
+                { PanelRendering.stream(try points.latest(count: size, includeFake: fake, includeBots: bots)) }
             )
         case .health:
             return ("health", .clickHouse, { [self] in health() })
         }
     }
 
-    func prefetch(_ kind: PanelKind, _ fake: Bool, _ session: Session?) {
-        guard let source = source(kind, fake, session) else { return }
+    func prefetch(_ kind: PanelKind, _ fake: Bool, _ session: Session?, bots: Bool = false) {
+        guard let source = source(kind, fake, session, bots: bots) else { return }
         // The stream reads the tail first; PostgreSQL fills it only when the tail is short.
-        if kind == .stream, let tail, tail.latest(count: streamSize, includeFake: fake).count >= streamSize { return }
+        if kind == .stream, let tail,
+            tail.latest(count: streamSize, includeFake: fake, includeBots: bots).count >= streamSize
+        {
+            return
+        }
         cache.prefetch(source.key, store: source.store, load: source.load)
     }
 
     /// One panel's section, with a notice when its store failed or was late.
-    func panel(_ kind: PanelKind, _ fake: Bool, _ session: Session?, deadline: ContinuousClock.Instant) -> String {
+    func panel(
+        _ kind: PanelKind,
+        _ fake: Bool,
+        _ session: Session?,
+        deadline: ContinuousClock.Instant,
+        bots: Bool = false
+    ) -> String {
         if kind == .stream, let tail {
-            let live = tail.latest(count: streamSize, includeFake: fake)
+            let live = tail.latest(count: streamSize, includeFake: fake, includeBots: bots)
             if live.count >= streamSize {
-                return StatsPage.section(kind, includeFake: fake, body: PanelRendering.stream(live), notice: nil)
+                return StatsPage.section(
+                    kind,
+                    includeFake: fake,
+                    body: PanelRendering.stream(live),
+                    notice: nil,
+                    includeBots: bots
+                )
             }
         }
-        guard let source = source(kind, fake, session) else {
+        guard let source = source(kind, fake, session, bots: bots) else {
             let body =
                 kind == .yourCountry && session != nil
                 ? PanelRendering.yourCountry(CountryActivity(code: "", name: "", allTime: 0, lastHour: 0))
                 : PanelRendering.session(nil)
-            return StatsPage.section(kind, includeFake: fake, body: body, notice: nil)
+            return StatsPage.section(kind, includeFake: fake, body: body, notice: nil, includeBots: bots)
         }
         let answer = cache.get(source.key, store: source.store, deadline: deadline, load: source.load)
         var notice: String?
@@ -198,7 +217,13 @@ public final class StatsService: Sendable {
                 + (answer.loadedAt.map { "; showing data from \(PanelRendering.time($0))" } ?? "; no data to show yet")
                 + "."
         }
-        return StatsPage.section(kind, includeFake: fake, body: answer.html ?? "", notice: notice)
+        return StatsPage.section(
+            kind,
+            includeFake: fake,
+            body: answer.html ?? "",
+            notice: notice,
+            includeBots: bots
+        )
     }
 
     /// The health table: every store asked at once, each within the timeout; a store that
