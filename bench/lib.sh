@@ -42,6 +42,7 @@ remove_run_dir() {
 
 # build_release: the stack's own release build (what `scripts/stack up` runs), unless
 # BENCH_SKIP_BUILD=1 (`swift build` waits while another SwiftPM holds .build).
+# (BENCH_BUILD=debug: create_topic runs the debug button-broker; for trying a script only.)
 build_release() {
     if [ "${BENCH_SKIP_BUILD:-}" = 1 ]; then
         say "BENCH_SKIP_BUILD=1: using the release binaries in .build/release as they are"
@@ -135,7 +136,7 @@ topic_offsets() {
 # mock cluster, does not implement CreateTopics).
 create_topic() {
     local reply
-    reply="$("$ROOT/.build/release/button-broker" ctl --control "$BROKER_CONTROL" create "$1" "$2" 2>&1)" \
+    reply="$("$ROOT/.build/${BENCH_BUILD:-release}/button-broker" ctl --control "$BROKER_CONTROL" create "$1" "$2" 2>&1)" \
         || die "cannot create $1 through the broker's control socket: $reply"
 }
 
