@@ -65,6 +65,50 @@ import Testing
         }
     }
 
+    @Test func staticIsTheDefaultAndDynamicTakesSpareThreadsRelativeToTheThreads() throws {
+        let (plain, folder) = try Self.environment(["BUTTON_THREADS": "16"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try ButtonConfiguration(environment: plain).dynamic == nil)
+        #expect(try ButtonConfiguration(environment: plain.merging(["BUTTON_PM": "static"]) { $1 }).dynamic == nil)
+        let dynamic = try ButtonConfiguration(environment: plain.merging(["BUTTON_PM": "dynamic"]) { $1 })
+        #expect(dynamic.dynamic == DynamicPoolSettings(minSpareThreads: 8, maxSpareThreads: 32))
+        let chosen = try ButtonConfiguration(
+            environment: plain.merging([
+                "BUTTON_PM": "dynamic", "BUTTON_MIN_SPARE_THREADS": "3", "BUTTON_MAX_SPARE_THREADS": "40",
+            ]) { $1 }
+        )
+        #expect(chosen.dynamic == DynamicPoolSettings(minSpareThreads: 3, maxSpareThreads: 40))
+    }
+
+    @Test func badDynamicSettingsAreRefusedNamingTheVariable() throws {
+        let cases: [([String: String], String)] = [
+            (["BUTTON_PM": "ondemand"], "BUTTON_PM must be static or dynamic"),
+            (["BUTTON_PM": "Dynamic "], "BUTTON_PM must be static or dynamic"),
+            (
+                ["BUTTON_PM": "dynamic", "BUTTON_MIN_SPARE_THREADS": "7", "BUTTON_MAX_SPARE_THREADS": "6"],
+                "BUTTON_MIN_SPARE_THREADS (7) must not exceed BUTTON_MAX_SPARE_THREADS (6)"
+            ),
+            (
+                ["BUTTON_PM": "dynamic", "BUTTON_PROCESSES_MAX": "2", "BUTTON_MAX_SPARE_THREADS": "17"],
+                "BUTTON_MAX_SPARE_THREADS (17) is more idle threads than BUTTON_PROCESSES_MAX × BUTTON_THREADS"
+            ),
+            (["BUTTON_PM": "dynamic", "BUTTON_MIN_SPARE_THREADS": "0"], "BUTTON_MIN_SPARE_THREADS must be"),
+            (["BUTTON_PM": "dynamic", "BUTTON_MAX_SPARE_THREADS": "many"], "BUTTON_MAX_SPARE_THREADS must be"),
+        ]
+        for (extra, message) in cases {
+            let (environment, folder) = try Self.environment(
+                ["BUTTON_PROCESSES": "1", "BUTTON_THREADS": "8"].merging(extra) { $1 }
+            )
+            defer { try? FileManager.default.removeItem(at: folder) }
+            do {
+                _ = try ButtonConfiguration(environment: environment)
+                Issue.record("\(extra) was accepted")
+            } catch let error as ButtonConfigurationError {
+                #expect(error.message.contains(message), "\(error.message)")
+            }
+        }
+    }
+
     @Test func theEnvironmentFileIsReadOverTheEnvironment() throws {
         let (environment, folder) = try Self.environment(["BUTTON_PROCESSES": "2", "BUTTON_TOPIC": "kept"])
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -99,6 +99,28 @@ import Glibc
         #expect(snapshot.processes.isEmpty)
     }
 
+    @Test func theThreadLoadCountsOnlyTheNamedLiveProcesses() throws {
+        let board = try Scoreboard.create(layout: Self.layout, metricsEnabled: false)
+        let slot = try #require(board.claimProcessSlot(threads: 4))
+        let me = getpid()
+        func figures(_ pids: Set<Int32>) -> [Int] {
+            let load = board.threadLoad(of: pids)
+            return [load.processes, load.busy, load.idle]
+        }
+        #expect(figures([me]) == [1, 0, 4])
+        let first = try #require(slot.thread(0))
+        let second = try #require(slot.thread(1))
+        first.begin(at: monotonicNanoseconds())
+        second.begin(at: monotonicNanoseconds())
+        #expect(figures([me, 99_999_999]) == [1, 2, 2])
+        #expect(figures([]) == [0, 0, 0], "only the processes asked about")
+        first.end()
+        #expect(figures([me]) == [1, 1, 3])
+        // A worker that has exited gave its slot back; its threads are no one's.
+        slot.release()
+        #expect(figures([me]) == [0, 0, 0])
+    }
+
     @Test func aSlotOfADeadProcessIsTakenOver() throws {
         let board = try Scoreboard.create(
             layout: ScoreboardLayout(

@@ -88,12 +88,22 @@ public enum ButtonApp {
             configuration: poolSettings(configuration),
             environment: workerEnvironment(started),
             reload: reload,
+            // Dynamic mode's view of the threads: the scoreboard the workers already keep for
+            // /status, so the pool itself needs no scoreboard of its own.
+            loadProbe: { pids in
+                let load = board.threadLoad(of: pids)
+                return PoolLoad(busyThreads: load.busy, idleThreads: load.idle, processes: load.processes)
+            },
             logger: logger
         )
     }
 
     static func poolSettings(_ configuration: ButtonConfiguration) -> WorkerPoolConfiguration {
-        WorkerPoolConfiguration(processes: configuration.processes, limits: configuration.limits)
+        WorkerPoolConfiguration(
+            processes: configuration.processes,
+            limits: configuration.limits,
+            dynamic: configuration.dynamic
+        )
     }
 
     /// Registers `PressEvent.schemaJSON`, waiting up to 30 s for a registry that is starting,
@@ -125,7 +135,10 @@ public enum ButtonApp {
         // it serves without /status figures rather than fail and be restarted in a loop.
         let board: Scoreboard?
         do {
-            board = try Scoreboard.inherited(layout: PressMetrics.layout(), environment: ProcessInfo.processInfo.environment)
+            board = try Scoreboard.inherited(
+                layout: PressMetrics.layout(),
+                environment: ProcessInfo.processInfo.environment
+            )
         } catch {
             logger.warning("not shown on /status: \(error)")
             board = nil
@@ -196,12 +209,15 @@ public enum ButtonApp {
             }
         }
         slot?.setState(.serving)
+        // Busy threads are counted for the figures, and in dynamic mode also without them: the
+        // master sizes the pool by them.
+        let countThreads = metrics != nil || configuration.dynamic != nil
         try server.run { index in
             WorkerRequestHandler(
                 service: service,
                 status: status,
                 metrics: metrics,
-                thread: metrics == nil ? nil : slot?.thread(index),
+                thread: countThreads ? slot?.thread(index) : nil,
                 slowLog: slowLog
             )
         }

@@ -15,7 +15,10 @@ import PressPublishing
 /// | `FCGI_WEB_SERVER_ADDRS` | IPv4 addresses of the nginx hosts allowed to connect over TCP | `127.0.0.1` for a loopback listen, else required |
 /// | `BUTTON_PROCESSES` | worker processes (N) | 2 |
 /// | `BUTTON_THREADS` | threads per worker (M); each serves one nginx connection | 128 |
-/// | `BUTTON_PROCESSES_MIN` / `BUTTON_PROCESSES_MAX` | bounds of TTOU/TTIN scaling | 1 / 64 |
+/// | `BUTTON_PROCESSES_MIN` / `BUTTON_PROCESSES_MAX` | bounds of TTOU/TTIN scaling and of the dynamic mode | 1 / 64 |
+/// | `BUTTON_PM` | `static`: N processes unless scaled by TTIN/TTOU; `dynamic`: the master starts and drains processes to keep the idle threads between the spare bounds (PHP-FPM's `pm`); TTIN/TTOU are refused | `static` |
+/// | `BUTTON_MIN_SPARE_THREADS` | dynamic: fewer idle threads start a process (at once, faster while the shortage lasts) | `BUTTON_THREADS` / 2 |
+/// | `BUTTON_MAX_SPARE_THREADS` | dynamic: more idle threads for 10 s drain one process (never below the minimum spare threads) | 2 × `BUTTON_THREADS` |
 /// | `BUTTON_KEEPALIVE` | nginx's upstream `keepalive` for this pool: N × M must exceed it × `BUTTON_NGINX_WORKERS`, at start and on every scale (keep-connection trap); 0: unchecked | 0 |
 /// | `BUTTON_NGINX_WORKERS` | nginx's `worker_processes` (each keeps its own connections) | 1 |
 /// | `BUTTON_MAX_REQUESTS` | a worker exits gracefully after about this many requests (up to 10 % more) and is replaced (`pm.max_requests`); 0: never | 0 |
@@ -47,6 +50,8 @@ public struct ButtonConfiguration: Sendable {
     public var threads: Int
     /// Scaling bounds and the keep-connection guard.
     public var limits: PoolLimits
+    /// The dynamic mode's spare threads (`BUTTON_PM=dynamic`); nil: static.
+    public var dynamic: DynamicPoolSettings?
     /// Requests after which a worker is recycled; 0: never.
     public var maxRequests: Int
     public var kafka: KafkaConfiguration
@@ -124,6 +129,22 @@ public struct ButtonConfiguration: Sendable {
         )
         if let problem = limits.problem(with: processes) {
             throw ButtonConfigurationError("BUTTON_PROCESSES × BUTTON_THREADS: \(problem)")
+        }
+        switch environment["BUTTON_PM"] ?? "" {
+        case "", "static":
+            dynamic = nil
+        case "dynamic":
+            let spare = DynamicPoolSettings.defaultSpareThreads(threads: threads, maximumProcesses: maximum)
+            let settings = DynamicPoolSettings(
+                minSpareThreads: try number("BUTTON_MIN_SPARE_THREADS", spare.minimum, 1...1_000_000),
+                maxSpareThreads: try number("BUTTON_MAX_SPARE_THREADS", spare.maximum, 1...1_000_000)
+            )
+            if let problem = settings.problem(limits: limits) { throw ButtonConfigurationError(problem) }
+            dynamic = settings
+        case let other:
+            throw ButtonConfigurationError(
+                "BUTTON_PM must be static or dynamic (ondemand is not built), not '\(other)'"
+            )
         }
         maxRequests = try number("BUTTON_MAX_REQUESTS", 0, 0...1_000_000_000)
         // Shared with the generator, so generated traffic is produced exactly as presses are.

@@ -4,8 +4,9 @@ import PoolStatus
 /// One request thread's handler: the press service and the status page, with the thread's
 /// scoreboard entry, the request metrics and the slow-request log around them.
 ///
-/// With metrics off (`BUTTON_METRICS=0`) `metrics` and `thread` are nil and a request
-/// costs exactly what the press service costs, plus the slow-request check.
+/// With metrics off (`BUTTON_METRICS=0`) `metrics` is nil, and so is `thread` unless the pool
+/// runs in dynamic mode (whose master counts busy threads): a request then costs exactly what
+/// the press service costs, plus the slow-request check.
 struct WorkerRequestHandler: FastCGIHandler {
     let service: PressService
     let status: StatusEndpoint
@@ -15,9 +16,10 @@ struct WorkerRequestHandler: FastCGIHandler {
 
     func handle(_ request: FastCGIRequest) -> FastCGIResponse {
         var timing = PressTiming(start: PressTiming.now())
+        let allBusy = thread?.begin(at: timing.start) == true
         if let metrics {
             metrics.accepted.increment()
-            if thread?.begin(at: timing.start) == true { metrics.maxThreadsReached.increment() }
+            if allBusy { metrics.maxThreadsReached.increment() }
         }
         let route = Self.route(request.path)
         thread?.setRoute(route)

@@ -13,15 +13,31 @@ public struct WorkerPoolConfiguration: Sendable {
     public var drainTimeoutSeconds: Int
     /// Bounds of TTIN/TTOU and the keep-connection guard.
     public var limits: PoolLimits
+    /// The dynamic mode's spare threads (`pm = dynamic`); nil: static, the pool keeps
+    /// `processes` unless told otherwise (TTIN/TTOU).
+    public var dynamic: DynamicPoolSettings?
 
     /// - Parameters:
-    ///   - processes: worker processes (default 2).
+    ///   - processes: worker processes (default 2); in dynamic mode, those it starts with.
     ///   - drainTimeoutSeconds: drain limit on shutdown (default 30).
     ///   - limits: scaling bounds and guard (default 1...64, no guard).
-    public init(processes: Int = 2, drainTimeoutSeconds: Int = 30, limits: PoolLimits = PoolLimits()) {
+    ///   - dynamic: the dynamic mode's settings; nil (default): static.
+    public init(
+        processes: Int = 2,
+        drainTimeoutSeconds: Int = 30,
+        limits: PoolLimits = PoolLimits(),
+        dynamic: DynamicPoolSettings? = nil
+    ) {
         self.processes = max(1, processes)
         self.drainTimeoutSeconds = max(1, drainTimeoutSeconds)
         self.limits = limits
+        self.dynamic = dynamic
+    }
+
+    /// Why these settings cannot run, or nil: the size against the bounds and the guard, and
+    /// the spare threads against the bounds.
+    public var problem: String? {
+        limits.problem(with: processes) ?? dynamic?.problem(limits: limits)
     }
 }
 
@@ -80,6 +96,11 @@ func isListeningSocket(_ fd: Int32) -> Bool {
 /// - TERM/INT: workers drain (finish in-flight requests, flush Kafka), then the master exits.
 /// - TTIN/TTOU: one worker more/fewer, within `PoolLimits`; a scale-down that would break the
 ///   keep-connection guard is refused with a log line. A removed worker drains like on TERM.
+///   In dynamic mode they are refused with a log line: the pool sizes itself, and a manual
+///   change would be undone within seconds; the bounds are settings a reload changes.
+/// - Dynamic mode (`WorkerPoolConfiguration.dynamic`): about once a second the master asks
+///   `loadProbe` for the serving workers' busy and idle threads and lets `DynamicScaler`
+///   start workers or drain one (the same drain as TTOU, guard included), logging each step.
 /// - HUP: `reload` is called (re-reads settings); when it succeeds, the workers are replaced
 ///   one at a time: a new worker starts, and once it accepts, one old worker drains. A reload
 ///   that fails leaves the pool as it is.
@@ -142,6 +163,8 @@ public enum WorkerPool {
     ///   - environment: the workers' environment; nil: this process's.
     ///   - reload: re-reads the settings on SIGHUP; it throws to refuse the reload. Nil:
     ///     SIGHUP replaces the workers with the same settings.
+    ///   - loadProbe: the busy and idle threads of the workers with these pids (nil when
+    ///     unknown); needed by dynamic mode, which stays put without it.
     ///   - logger: master events.
     /// - Throws: `FastCGIError` when the socket cannot be opened, its access settings are
     ///   invalid, or no worker can start.
@@ -151,6 +174,7 @@ public enum WorkerPool {
         configuration: WorkerPoolConfiguration,
         environment: [String: String]?,
         reload: (() throws -> WorkerPoolReload)?,
+        loadProbe: ((Set<Int32>) -> PoolLoad?)? = nil,
         logger: Logger
     ) throws {
         let listenFD: Int32
@@ -178,6 +202,7 @@ public enum WorkerPool {
             configuration: configuration,
             environment: workerEnvironment,
             reload: reload,
+            loadProbe: loadProbe,
             logger: logger
         )
         try master.run()
@@ -247,6 +272,12 @@ private final class Master {
     let reload: (() throws -> WorkerPoolReload)?
     /// The executable on disk at start, where USR2 looks for a new binary.
     let executablePath: String?
+    /// Dynamic mode: the scoreboard's view of the threads, and the decisions on it.
+    let loadProbe: ((Set<Int32>) -> PoolLoad?)?
+    var scaler: DynamicScaler<ContinuousClock.Instant>?
+    var nextSample = ContinuousClock.now
+    /// Whether the last sample missed a worker (warned once until a sample is whole again).
+    var sampleIncomplete = false
     static let signals = SignalSet(SignalSet.termination + [SIGCHLD, SIGHUP, SIGUSR2, SIGTTIN, SIGTTOU])
 
     init(
@@ -254,11 +285,14 @@ private final class Master {
         configuration: WorkerPoolConfiguration,
         environment: [String: String],
         reload: (() throws -> WorkerPoolReload)?,
+        loadProbe: ((Set<Int32>) -> PoolLoad?)?,
         logger: Logger
     ) throws {
         self.listenFD = listenFD
         self.logger = logger
         self.reload = reload
+        self.loadProbe = loadProbe
+        self.scaler = configuration.dynamic.map { DynamicScaler(settings: $0, limits: configuration.limits) }
         self.target = configuration.processes
         var env = environment
         env.removeValue(forKey: WorkerPool.listenFDVariable)
@@ -313,13 +347,16 @@ private final class Master {
             throw FastCGIError(.systemCallFailed, "\(error)")
         }
         for _ in 0..<target { _ = try spawn() }
-        logger.info(
-            "worker pool started",
-            metadata: [
-                "processes": "\(target)", "pid": "\(getpid())",
-                "min": "\(current.configuration.limits.minimum)", "max": "\(current.configuration.limits.maximum)",
-            ]
-        )
+        var metadata: Logger.Metadata = [
+            "processes": "\(target)", "pid": "\(getpid())",
+            "min": "\(current.configuration.limits.minimum)", "max": "\(current.configuration.limits.maximum)",
+            "pm": "\(current.configuration.dynamic == nil ? "static" : "dynamic")",
+        ]
+        if let dynamic = current.configuration.dynamic {
+            metadata["spare_threads"] = "\(dynamic.minSpareThreads)...\(dynamic.maxSpareThreads)"
+            if loadProbe == nil { logger.error("dynamic mode without a view of the threads: the pool stays put") }
+        }
+        logger.info("worker pool started", metadata: metadata)
         while true {
             // Wake for a signal, a due restart, or at least every second to reap; faster
             // while a rolling replacement waits for a worker to come up or drain.
@@ -327,6 +364,7 @@ private final class Master {
             if let next = policy.nextRestart {
                 timeout = min(timeout, max(.zero, ContinuousClock.now.duration(to: next)))
             }
+            if scaler != nil { timeout = min(timeout, max(.zero, ContinuousClock.now.duration(to: nextSample))) }
             let signal: Int32?
             do {
                 signal = try Self.signals.wait(timeout: timeout)
@@ -356,6 +394,7 @@ private final class Master {
                 }
             }
             stepRolling()
+            sampleLoad()
             matchTarget()
         }
     }
@@ -363,6 +402,19 @@ private final class Master {
     // MARK: scaling
 
     func scale(by delta: Int) {
+        if current.configuration.dynamic != nil {
+            logger.warning(
+                "scale \(delta > 0 ? "up (TTIN)" : "down (TTOU)") refused; pool unchanged",
+                metadata: [
+                    "reason": """
+                    BUTTON_PM=dynamic sizes the pool from its idle threads and would undo this; change \
+                    BUTTON_PROCESSES_MIN/MAX or the spare threads and reload (HUP)
+                    """,
+                    "processes": "\(target)",
+                ]
+            )
+            return
+        }
         switch current.configuration.limits.scale(from: target, by: delta) {
         case .refused(let reason):
             logger.warning(
@@ -373,6 +425,57 @@ private final class Master {
             logger.info("scaling", metadata: ["from": "\(target)", "to": "\(wanted)"])
             target = wanted
         }
+    }
+
+    /// Dynamic mode, about once a second: the serving workers' threads from the scoreboard,
+    /// a decision on them, and the target moved by it (`matchTarget` starts or drains).
+    func sampleLoad() {
+        guard var scaler, let loadProbe, rolling == nil, !policy.isStopping else { return }
+        let now = ContinuousClock.now
+        guard now >= nextSample else { return }
+        nextSample = now + scaler.settings.sampleInterval
+        let serving = Set(workers.filter { !$0.value.retiring && $0.value.ready }.keys)
+        // Started but not serving yet, or waiting to be restarted: their threads are coming.
+        let starting = workers.values.filter { !$0.retiring && !$0.ready }.count + policy.pendingRestarts
+        guard let load = loadProbe(serving), load.processes == serving.count else {
+            if !sampleIncomplete {
+                logger.warning(
+                    "dynamic: a serving worker is not on the scoreboard; the pool stays put until all are",
+                    metadata: ["serving": "\(serving.count)"]
+                )
+                sampleIncomplete = true
+            }
+            return
+        }
+        sampleIncomplete = false
+        let decision = scaler.decide(load: load, processes: target, starting: starting, at: now)
+        self.scaler = scaler
+        let figures: Logger.Metadata = [
+            "busy": "\(load.busyThreads)", "idle": "\(load.idleThreads)", "processes": "\(target)",
+        ]
+        switch decision {
+        case .nothing:
+            break
+        case .start(let count, let reason):
+            logger.info(
+                "dynamic: starting \(count == 1 ? "a worker" : "\(count) workers"), \(reason)",
+                metadata: figures
+            )
+            target += count
+        case .drain(let reason):
+            logger.info("dynamic: draining a worker, \(reason)", metadata: figures)
+            target -= 1
+        case .blocked(let reason):
+            logger.warning("dynamic: \(reason)", metadata: figures)
+        }
+    }
+
+    /// The target a reload (or going back from one) leaves: dynamic mode keeps the size it
+    /// reached, within the new bounds; otherwise the configured processes.
+    func sizeAfterReload(_ configuration: WorkerPoolConfiguration, wasDynamic: Bool) -> Int {
+        guard configuration.dynamic != nil, wasDynamic else { return configuration.processes }
+        let kept = min(max(target, configuration.limits.minimum), configuration.limits.maximum)
+        return configuration.limits.problem(with: kept) == nil ? kept : configuration.processes
     }
 
     /// Starts or retires workers until the active ones match the target.
@@ -423,7 +526,7 @@ private final class Master {
                 logger.error("reload refused, the pool keeps its settings: \(error)")
                 return
             }
-            if let problem = reloaded.configuration.limits.problem(with: reloaded.configuration.processes) {
+            if let problem = reloaded.configuration.problem {
                 logger.error("reload refused, the pool keeps its settings: \(problem)")
                 return
             }
@@ -435,8 +538,16 @@ private final class Master {
             }
             next.configuration = reloaded.configuration
         }
+        let wasDynamic = current.configuration.dynamic != nil
         startRolling(next, what: "reload (HUP)")
-        target = next.configuration.processes
+        target = sizeAfterReload(next.configuration, wasDynamic: wasDynamic)
+        restartScaler()
+    }
+
+    /// A fresh dynamic state for the current settings (none in static mode).
+    func restartScaler() {
+        scaler = current.configuration.dynamic.map { DynamicScaler(settings: $0, limits: current.configuration.limits) }
+        nextSample = .now
     }
 
     func beginUpgrade() {
@@ -508,9 +619,11 @@ private final class Master {
         if let previous {
             // Keep the generation number: workers of the abandoned one must not count as old.
             let number = current.number
+            let wasDynamic = current.configuration.dynamic != nil
             current = previous
             current.number = number
-            target = previous.configuration.processes
+            target = sizeAfterReload(previous.configuration, wasDynamic: wasDynamic)
+            restartScaler()
         }
         // Old workers of the abandoned generation are not replaced any more.
         for pid in workers.keys { workers[pid]?.generation = current.number }
