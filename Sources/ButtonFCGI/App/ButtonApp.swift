@@ -93,7 +93,14 @@ public enum ButtonApp {
     }
 
     static func poolSettings(_ configuration: ButtonConfiguration) -> WorkerPoolConfiguration {
-        WorkerPoolConfiguration(processes: configuration.processes, limits: configuration.limits)
+        // The master kills a worker that takes longer than its own drain deadline plus the
+        // Kafka flush after it (10 s) and a margin.
+        let drainSeconds = Int(configuration.drainTimeout.components.seconds) + 1
+        return WorkerPoolConfiguration(
+            processes: configuration.processes,
+            drainTimeoutSeconds: max(30, drainSeconds + 15),
+            limits: configuration.limits
+        )
     }
 
     /// Registers `PressEvent.schemaJSON`, waiting up to 30 s for a registry that is starting,
@@ -181,7 +188,8 @@ public enum ButtonApp {
             configuration: FastCGIServerConfiguration(
                 threads: configuration.threads,
                 maxBodyBytes: 4096,
-                maxRequests: configuration.maxRequests
+                maxRequests: configuration.maxRequests,
+                drainTimeout: configuration.drainTimeout
             ),
             logger: logger
         )
@@ -196,7 +204,7 @@ public enum ButtonApp {
             }
         }
         slot?.setState(.serving)
-        try server.run { index in
+        try server.run(onDrain: { slot?.setState(.draining) }) { index in
             WorkerRequestHandler(
                 service: service,
                 status: status,
