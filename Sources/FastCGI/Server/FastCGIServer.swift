@@ -56,6 +56,8 @@ public final class FastCGIServer: Sendable {
     private let served = Atomic<Int>(0)
     /// Request threads started and not yet exited.
     private let running = Atomic<Int>(0)
+    /// Connections the web server keeps open to this process, between requests or in one.
+    private let kept = Atomic<Int>(0)
     /// Kept connections closed by this side because the drain's deadline passed.
     private let cut = Atomic<Int>(0)
     /// Rung when a drain starts and when a request thread exits, so `run` can keep the
@@ -280,7 +282,9 @@ public final class FastCGIServer: Sendable {
         }
         logger.info(
             "draining: no new connections; answering on the kept ones until the web server closes them",
-            metadata: ["deadline": "\(configuration.drainTimeout)"]
+            metadata: [
+                "kept": "\(kept.load(ordering: .relaxed))", "deadline": "\(configuration.drainTimeout)",
+            ]
         )
         onDrain()
         WorkerPool.notifyDraining()
@@ -330,6 +334,7 @@ public final class FastCGIServer: Sendable {
         guard running.load(ordering: .acquiring) > 0 else { return }
         let started = ContinuousClock.now
         let deadline = started + configuration.drainTimeout
+        let keptAtStart = kept.load(ordering: .relaxed)
         var deadlinePassed = false
         while running.load(ordering: .acquiring) > 0 {
             if currentPhase == .draining {
@@ -349,10 +354,16 @@ public final class FastCGIServer: Sendable {
         if deadlinePassed {
             logger.warning(
                 "drain deadline passed: kept connections cut",
-                metadata: ["connections": "\(cut.load(ordering: .relaxed))", "seconds": "\(seconds)"]
+                metadata: [
+                    "connections": "\(cut.load(ordering: .relaxed))", "kept": "\(keptAtStart)",
+                    "seconds": "\(seconds)",
+                ]
             )
         } else {
-            logger.info("drained: the web server closed every kept connection", metadata: ["seconds": "\(seconds)"])
+            logger.info(
+                "drained: the web server closed every kept connection",
+                metadata: ["kept": "\(keptAtStart)", "seconds": "\(seconds)"]
+            )
         }
     }
 
@@ -395,9 +406,12 @@ public final class FastCGIServer: Sendable {
             logger.error("cannot set up a request; thread exits", metadata: ["error": "\(error)"])
             return
         }
+        // Whether this thread's connection is kept, as last counted in `kept`.
+        var holding = false
         defer {
             // Leaving with a kept connection while closing cuts it.
             if request.pointee.ipcFd >= 0 && currentPhase == .closing { cut.add(1, ordering: .relaxed) }
+            if holding { kept.subtract(1, ordering: .relaxed) }
             FCGX_Free(request, 1)
         }
         slot.setThread(pthread_self())
@@ -406,22 +420,29 @@ public final class FastCGIServer: Sendable {
         var head: [UInt8] = []
         head.reserveCapacity(1024)
         while true {
-            let kept = request.pointee.ipcFd >= 0
+            let onKeptConnection = request.pointee.ipcFd >= 0
             // With a kept connection, libfcgi reads the next request on it, and when the web
             // server has closed it, goes on to accept a new one on `listen_sock`. Given no
             // socket there (-1: accept fails with EBADF, which libfcgi does not retry), it
             // returns instead, so a thread is only ever in accept() when it entered as
-            // `.accepting`, and a drain knows which threads it may wake.
-            request.pointee.listen_sock = kept ? -1 : listenFD
-            let wait: ThreadSlot.Wait = kept ? .keptConnection : .accepting
+            // `.accepting`, and a drain knows which threads it may wake. (`ipcFd` and
+            // `listen_sock` sit below fcgiapp.h's "don't use anything below here"; they are
+            // the same in every libfcgi from 2.4.0 to 2.4.7, and `listen_sock` is read only
+            // where FCGX_Accept_r accepts.)
+            request.pointee.listen_sock = onKeptConnection ? -1 : listenFD
+            let wait: ThreadSlot.Wait = onKeptConnection ? .keptConnection : .accepting
             guard slot.enter(wait, if: { Self.mayWait(wait, in: currentPhase) }) else { break }
             let accepted = FCGX_Accept_r(request)
             slot.leave()
             if accepted < 0 {
                 // A kept connection that ended: the web server closed it (libfcgi closed its
                 // end too), or the drain's deadline cut it. Go on to accept, or leave.
-                if kept {
+                if onKeptConnection {
                     if currentPhase == .closing { cut.add(1, ordering: .relaxed) }
+                    if holding {
+                        holding = false
+                        kept.subtract(1, ordering: .relaxed)
+                    }
                     continue
                 }
                 if currentPhase != .serving { break }
@@ -439,6 +460,10 @@ public final class FastCGIServer: Sendable {
                 logger.debug("response not delivered", metadata: ["error": "\(error)"])
             }
             FCGX_Finish_r(request)
+            if (request.pointee.ipcFd >= 0) != holding {
+                holding.toggle()
+                if holding { kept.add(1, ordering: .relaxed) } else { kept.subtract(1, ordering: .relaxed) }
+            }
             if requestLimit > 0, served.wrappingAdd(1, ordering: .relaxed).newValue == requestLimit {
                 logger.info("served its maximum of requests; recycling", metadata: ["requests": "\(requestLimit)"])
                 stop(onDrain: onDrain)
