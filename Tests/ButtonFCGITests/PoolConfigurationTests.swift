@@ -1,7 +1,8 @@
-@testable import ButtonFCGI
 import FastCGI
 import Foundation
 import Testing
+
+@testable import ButtonFCGI
 
 /// The pool's settings in `ButtonConfiguration`: scaling bounds, the keep-connection guard at
 /// start, max requests, and the environment file a reload reads.

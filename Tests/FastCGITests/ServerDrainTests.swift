@@ -17,7 +17,6 @@ import Testing
         let draining = try RunningServer(socket, threads: 2, drainTimeout: .seconds(30), name: "A")
         defer { draining.finish() }
         let kept = try socket.connect()
-        defer { close(kept) }
         #expect(try Self.exchange(kept) == "A")
 
         draining.server.stop()
@@ -30,12 +29,11 @@ import Testing
         defer { other.finish() }
         for _ in 0..<5 {
             let fresh = try socket.connect()
-            defer { close(fresh) }
             #expect(try Self.exchange(fresh, keep: false) == "B")
         }
         #expect(try Self.exchange(kept) == "A", "and still answers on the kept one")
 
-        close(kept)
+        kept.close()
         #expect(draining.returned(within: .seconds(5)), "the drain ends once the client has closed its connection")
         let drained = try #require(draining.log.first { $0.message.hasPrefix("drained") })
         #expect(drained.metadata["kept"] == "1")
@@ -49,7 +47,6 @@ import Testing
         let server = try RunningServer(socket, threads: 2, drainTimeout: .milliseconds(400), name: "A")
         defer { server.finish() }
         let kept = try socket.connect()
-        defer { close(kept) }
         #expect(try Self.exchange(kept) == "A")
 
         let stopped = ContinuousClock.now
@@ -57,7 +54,7 @@ import Testing
         #expect(server.returned(within: .seconds(5)), "the deadline ends the drain")
         #expect(stopped.duration(to: .now) >= .milliseconds(400), "the kept connection had until the deadline")
         var byte: UInt8 = 0
-        #expect(recv(kept, &byte, 1, 0) == 0, "the server closed the kept connection")
+        #expect(recv(kept.fd, &byte, 1, 0) == 0, "the server closed the kept connection")
         let cut = try #require(server.log.first { $0.message.hasPrefix("drain deadline passed") })
         #expect(cut.level == .warning)
         #expect(cut.metadata["connections"] == "1")
@@ -70,13 +67,12 @@ import Testing
         let server = try RunningServer(socket, threads: 2, drainTimeout: .seconds(30), maxRequests: 3, name: "A")
         defer { server.finish() }
         let kept = try socket.connect()
-        defer { close(kept) }
         for request in 1...6 {
             #expect(try Self.exchange(kept) == "A", "request \(request) on the kept connection")
         }
         #expect(server.server.isStopping, "it served its maximum")
         #expect(server.log.contains { $0.message.hasPrefix("served its maximum of requests") })
-        close(kept)
+        kept.close()
         #expect(server.returned(within: .seconds(5)))
     }
 
@@ -87,10 +83,10 @@ import Testing
         let server = try RunningServer(socket, threads: 1, drainTimeout: .seconds(30), name: "A")
         defer { server.finish() }
         for connection in 1...3 {
-            let fd = try socket.connect()
-            #expect(try Self.exchange(fd) == "A", "connection \(connection)")
-            #expect(try Self.exchange(fd) == "A", "connection \(connection), kept")
-            close(fd)
+            let client = try socket.connect()
+            #expect(try Self.exchange(client) == "A", "connection \(connection)")
+            #expect(try Self.exchange(client) == "A", "connection \(connection), kept")
+            client.close()
         }
         #expect(!server.log.contains { $0.message.hasPrefix("accept failed") })
         server.server.stop()
@@ -105,18 +101,17 @@ import Testing
         let server = try RunningServer(socket, threads: 1, drainTimeout: .zero, name: "A")
         defer { server.finish() }
         let kept = try socket.connect()
-        defer { close(kept) }
         #expect(try Self.exchange(kept) == "A")
         server.server.stop()
         #expect(server.returned(within: .seconds(5)))
         var byte: UInt8 = 0
-        #expect(recv(kept, &byte, 1, 0) == 0, "the kept connection was closed")
+        #expect(recv(kept.fd, &byte, 1, 0) == 0, "the kept connection was closed")
     }
 
-    /// One request on `fd`; returns the response body.
-    static func exchange(_ fd: Int32, keep: Bool = true) throws -> String {
-        try Socket.sendAll(fd, FastCGIWire.request([("REQUEST_METHOD", "POST")], keepConnection: keep))
-        let stdout = String(decoding: try FastCGIWire.readResponse(fd), as: UTF8.self)
+    /// One request on `client`'s connection; returns the response body.
+    static func exchange(_ client: Client, keep: Bool = true) throws -> String {
+        try Socket.sendAll(client.fd, FastCGIWire.request([("REQUEST_METHOD", "POST")], keepConnection: keep))
+        let stdout = String(decoding: try FastCGIWire.readResponse(client.fd), as: UTF8.self)
         guard let end = stdout.range(of: "\r\n\r\n") else { return "no header end in: \(stdout)" }
         return String(stdout[end.upperBound...])
     }
@@ -141,13 +136,32 @@ final class ListeningSocket {
     }
 
     /// A client connection; sends and receives give up after 5 s.
-    func connect() throws -> Int32 { try Socket.connectUnix(path: path, timeout: .seconds(5)) }
+    func connect() throws -> Client { Client(fd: try Socket.connectUnix(path: path, timeout: .seconds(5))) }
+}
+
+/// A client's connection, closed once: a descriptor number closed twice could by then belong
+/// to another test running alongside.
+final class Client {
+    let fd: Int32
+    private var open = true
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { close() }
+
+    func close() {
+        guard open else { return }
+        open = false
+        Glibc.close(fd)
+    }
 }
 
 /// A server on a shared socket, run on a thread of its own, answering every request with
 /// its name; what it logs is kept.
 final class RunningServer {
     let server: FastCGIServer
+    /// Held so the socket stays open until the server has stopped.
+    private let socket: ListeningSocket
     let records: LogRecords
     private let finished: DispatchSemaphore
     private var thread: NativeThread?
@@ -172,6 +186,7 @@ final class RunningServer {
             logger: Logger(label: "drain-test") { _ in DrainLogHandler(records: records) }
         )
         self.server = server
+        self.socket = socket
         self.records = records
         self.finished = finished
         thread = try NativeThread {
@@ -196,7 +211,8 @@ final class RunningServer {
     /// Whether `run` has returned, waiting up to `timeout`.
     func returned(within timeout: Duration) -> Bool {
         if hasReturned { return true }
-        let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
         hasReturned = finished.wait(timeout: .now() + .milliseconds(milliseconds)) == .success
         return hasReturned
     }

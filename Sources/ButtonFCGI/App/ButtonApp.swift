@@ -132,7 +132,10 @@ public enum ButtonApp {
         // it serves without /status figures rather than fail and be restarted in a loop.
         let board: Scoreboard?
         do {
-            board = try Scoreboard.inherited(layout: PressMetrics.layout(), environment: ProcessInfo.processInfo.environment)
+            board = try Scoreboard.inherited(
+                layout: PressMetrics.layout(),
+                environment: ProcessInfo.processInfo.environment
+            )
         } catch {
             logger.warning("not shown on /status: \(error)")
             board = nil
@@ -204,15 +207,18 @@ public enum ButtonApp {
             }
         }
         slot?.setState(.serving)
-        try server.run(onDrain: { slot?.setState(.draining) }) { index in
-            WorkerRequestHandler(
-                service: service,
-                status: status,
-                metrics: metrics,
-                thread: metrics == nil ? nil : slot?.thread(index),
-                slowLog: slowLog
-            )
-        }
+        try server.run(
+            onDrain: { slot?.setState(.draining) },
+            makeHandler: { index in
+                WorkerRequestHandler(
+                    service: service,
+                    status: status,
+                    metrics: metrics,
+                    thread: metrics == nil ? nil : slot?.thread(index),
+                    slowLog: slowLog
+                )
+            }
+        )
         // In-flight requests are answered; everything they produced is acknowledged. Flush
         // anything else librdkafka still holds before exiting.
         if !producer.close(timeout: .seconds(10)) {

@@ -331,7 +331,8 @@ public final class FastCGIServer: Sendable {
         while currentPhase == .serving && running.load(ordering: .acquiring) > 0 {
             doorbell.wait(timeout: nil)
         }
-        guard running.load(ordering: .acquiring) > 0 else { return }
+        // Every thread left without a stop (none could start a handler): nothing to drain.
+        guard currentPhase != .serving else { return }
         let started = ContinuousClock.now
         let deadline = started + configuration.drainTimeout
         let keptAtStart = kept.load(ordering: .relaxed)
