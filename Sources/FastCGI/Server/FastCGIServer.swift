@@ -263,7 +263,10 @@ public final class FastCGIServer: Sendable {
     /// descriptor down: libfcgi closes a thread's connection inside `FCGX_Accept_r`, so a
     /// descriptor number seen before the call may by now belong to another thread's new
     /// connection. Threads waiting on a kept connection are left alone until the deadline:
-    /// an interrupted read makes libfcgi close the connection.
+    /// an interrupted read makes libfcgi close the connection. One window remains, as it
+    /// always has: a thread whose accept returns a new connection just as the signal lands,
+    /// before the web server has written its request, drops that connection (nginx writes
+    /// the request right after connecting, so the read rarely waits).
     public func stop() { stop(onDrain: {}) }
 
     private func stop(onDrain: () -> Void) {
