@@ -1,7 +1,8 @@
-import ButtonFCGI
 import FastCGI
 import Foundation
 import Testing
+
+@testable import ButtonFCGI
 
 /// The pool's settings in `ButtonConfiguration`: scaling bounds, the keep-connection guard at
 /// start, max requests, and the environment file a reload reads.
@@ -25,6 +26,34 @@ import Testing
         let configuration = try ButtonConfiguration(environment: environment)
         #expect(configuration.limits == PoolLimits(minimum: 1, maximum: 64, threadsPerProcess: 128, keptConnections: 0))
         #expect(configuration.maxRequests == 0)
+    }
+
+    /// A draining worker waits for nginx to close its kept connections (nginx's
+    /// keepalive_time 5 s + keepalive_timeout 5 s + a request): 15 s by default, and the
+    /// master waits longer than that plus the Kafka flush (10 s) before killing a worker.
+    @Test func theDrainTimeoutHasADefaultTheMasterWaitsBeyond() throws {
+        let (environment, folder) = try Self.environment()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try ButtonConfiguration(environment: environment)
+        #expect(configuration.drainTimeout == .seconds(15))
+        #expect(ButtonApp.poolSettings(configuration).drainTimeoutSeconds >= 15 + 10)
+
+        let (long, other) = try Self.environment(["BUTTON_DRAIN_TIMEOUT_MS": "60000"])
+        defer { try? FileManager.default.removeItem(at: other) }
+        let patient = try ButtonConfiguration(environment: long)
+        #expect(patient.drainTimeout == .seconds(60))
+        #expect(ButtonApp.poolSettings(patient).drainTimeoutSeconds >= 60 + 10)
+
+        for bad in ["-1", "soon", "600001"] {
+            let (broken, folder) = try Self.environment(["BUTTON_DRAIN_TIMEOUT_MS": bad])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            do {
+                _ = try ButtonConfiguration(environment: broken)
+                Issue.record("BUTTON_DRAIN_TIMEOUT_MS=\(bad) was accepted")
+            } catch let error as ButtonConfigurationError {
+                #expect(error.message.contains("BUTTON_DRAIN_TIMEOUT_MS"))
+            }
+        }
     }
 
     @Test func theGuardCountsEveryNginxWorkersKeptConnections() throws {

@@ -43,6 +43,33 @@ import Testing
         #expect(process.terminationStatus == 0, "\(output)")
     }
 
+    /// A draining worker answers on nginx's kept connections until nginx closes them, and
+    /// cuts the rest after BUTTON_DRAIN_TIMEOUT_MS: every configuration of the press upstream
+    /// must make nginx close them first (keepalive_time, then at most keepalive_timeout idle,
+    /// then a request of at most BUTTON_REQUEST_TIMEOUT_MS, 5 s).
+    @Test func nginxClosesKeptConnectionsBeforeTheWorkersDrainDeadline() throws {
+        let deadline = try #require(
+            try Self.text("deploy/systemd/fcgi.env.example").split(separator: "\n")
+                .first { $0.hasPrefix("BUTTON_DRAIN_TIMEOUT_MS=") }
+                .flatMap { Int($0.dropFirst("BUTTON_DRAIN_TIMEOUT_MS=".count)) },
+            "fcgi.env.example sets BUTTON_DRAIN_TIMEOUT_MS"
+        )
+        #expect(deadline == 15000, "the example shows the default")
+        for path in ["nginx/production.conf.example", "nginx/stack.conf.template"] {
+            let text = try Self.text(path)
+            let start = try #require(text.range(of: "upstream button_workers {"), "\(path)")
+            let block = text[start.upperBound...].prefix { $0 != "}" }
+            func seconds(_ directive: String) -> Int? {
+                block.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .first { $0.hasPrefix(directive + " ") && $0.hasSuffix("s;") }
+                    .flatMap { Int($0.dropFirst(directive.count + 1).dropLast(2)) }
+            }
+            let time = try #require(seconds("keepalive_time"), "\(path) sets keepalive_time in seconds")
+            let idle = try #require(seconds("keepalive_timeout"), "\(path) sets keepalive_timeout in seconds")
+            #expect((time + idle + 5) * 1000 <= deadline, "\(path): \(time) s + \(idle) s + a 5 s request")
+        }
+    }
+
     @Test func theStatsLocationsPassNoClientAddress() throws {
         let example = try Self.text("nginx/production.conf.example")
         for location in ["location = /stats {", "location /stats/ {"] {

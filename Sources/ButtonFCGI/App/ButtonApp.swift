@@ -99,8 +99,12 @@ public enum ButtonApp {
     }
 
     static func poolSettings(_ configuration: ButtonConfiguration) -> WorkerPoolConfiguration {
-        WorkerPoolConfiguration(
+        // The master kills a worker that takes longer than its own drain deadline plus the
+        // Kafka flush after it (10 s) and a margin.
+        let drainSeconds = Int(configuration.drainTimeout.components.seconds) + 1
+        return WorkerPoolConfiguration(
             processes: configuration.processes,
+            drainTimeoutSeconds: max(30, drainSeconds + 15),
             limits: configuration.limits,
             dynamic: configuration.dynamic
         )
@@ -194,7 +198,8 @@ public enum ButtonApp {
             configuration: FastCGIServerConfiguration(
                 threads: configuration.threads,
                 maxBodyBytes: 4096,
-                maxRequests: configuration.maxRequests
+                maxRequests: configuration.maxRequests,
+                drainTimeout: configuration.drainTimeout
             ),
             logger: logger
         )
@@ -212,15 +217,18 @@ public enum ButtonApp {
         // Busy threads are counted for the figures, and in dynamic mode also without them: the
         // master sizes the pool by them.
         let countThreads = metrics != nil || configuration.dynamic != nil
-        try server.run { index in
-            WorkerRequestHandler(
-                service: service,
-                status: status,
-                metrics: metrics,
-                thread: countThreads ? slot?.thread(index) : nil,
-                slowLog: slowLog
-            )
-        }
+        try server.run(
+            onDrain: { slot?.setState(.draining) },
+            makeHandler: { index in
+                WorkerRequestHandler(
+                    service: service,
+                    status: status,
+                    metrics: metrics,
+                    thread: countThreads ? slot?.thread(index) : nil,
+                    slowLog: slowLog
+                )
+            }
+        )
         // In-flight requests are answered; everything they produced is acknowledged. Flush
         // anything else librdkafka still holds before exiting.
         if !producer.close(timeout: .seconds(10)) {

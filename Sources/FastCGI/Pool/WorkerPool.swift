@@ -1,5 +1,6 @@
 public import Logging
 import POSIXSupport
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,9 @@ import Glibc
 public struct WorkerPoolConfiguration: Sendable {
     /// Worker processes to keep alive.
     public var processes: Int
-    /// How long SIGTERM waits for workers to drain before killing them.
+    /// How long a draining worker may take (on TERM, and in a reload's or upgrade's
+    /// replacement) before the master kills it: above the workers' own drain deadline plus
+    /// their Kafka flush.
     public var drainTimeoutSeconds: Int
     /// Bounds of TTIN/TTOU and the keep-connection guard.
     public var limits: PoolLimits
@@ -119,16 +122,36 @@ public enum WorkerPool {
         return fd
     }
 
+    /// The worker's end of the master's pipe, kept after `notifyReady` for `notifyDraining`.
+    private static let masterPipe = Atomic<Int32>(-1)
+
     /// Tells the master this worker accepts requests (a no-op outside a pool): the pool's
     /// rolling replacement waits for it before draining an old worker.
     static func notifyReady() {
         guard let text = getenv(readyFDVariable).map({ String(cString: $0) }), let fd = Int32(text), fd >= 0
         else { return }
-        var pid = getpid()
-        // 4 bytes to a pipe are written atomically (< PIPE_BUF), so workers never interleave.
-        _ = withUnsafeBytes(of: &pid) { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
         unsetenv(readyFDVariable)
+        // Nothing this worker might start inherits it.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        tellMaster(getpid(), on: fd)
+        masterPipe.store(fd, ordering: .releasing)
+    }
+
+    /// Tells the master this worker has stopped accepting (a no-op outside a pool): a worker
+    /// that drains on its own (max requests reached, TERM from someone else) is replaced now,
+    /// not once the connections nginx keeps to it are closed, which can take seconds.
+    static func notifyDraining() {
+        let fd = masterPipe.exchange(-1, ordering: .acquiringAndReleasing)
+        guard fd >= 0 else { return }
+        // The pid negated: a master from before this message reads it as no worker of its own.
+        tellMaster(-getpid(), on: fd)
+        close(fd)
+    }
+
+    private static func tellMaster(_ message: Int32, on fd: Int32) {
+        var value = message
+        // 4 bytes to a pipe are written atomically (< PIPE_BUF), so workers never interleave.
+        _ = withUnsafeBytes(of: &value) { write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Runs the master: opens the socket, spawns workers, supervises them until a signal.
@@ -246,8 +269,9 @@ private final class Master {
         case next
         /// Waiting for `new` to accept before `old` drains.
         case starting(new: Int32, old: Int32, since: ContinuousClock.Instant)
-        /// Waiting for `old` to drain.
-        case draining(old: Int32)
+        /// Waiting for `old` to drain: it answers on the connections nginx keeps to it until
+        /// nginx closes them, up to its own deadline, then flushes Kafka.
+        case draining(old: Int32, since: ContinuousClock.Instant)
     }
 
     struct Generation {
@@ -600,15 +624,22 @@ private final class Master {
         case .starting(let new, let old, let since):
             if workers[new]?.ready == true {
                 if workers[old]?.retiring == false { retire(old, reason: "replaced by \(new)") }
-                rolling = .draining(old: old)
+                rolling = .draining(old: old, since: .now)
             } else if workers[new] == nil {
                 abandonRolling("the new worker \(new) exited before accepting requests")
             } else if since.duration(to: .now) > .seconds(60) {
                 retire(new, reason: "not ready after 60 s")
                 abandonRolling("the new worker \(new) did not accept requests within 60 s")
             }
-        case .draining(let old):
-            if workers[old] == nil { rolling = .next }
+        case .draining(let old, let since):
+            if workers[old] == nil {
+                rolling = .next
+            } else if since.duration(to: .now) > .seconds(current.configuration.drainTimeoutSeconds) {
+                // The worker keeps its own drain deadline; past the pool's, it is stuck.
+                logger.error("worker did not drain in time; killing it", metadata: ["pid": "\(old)"])
+                _ = try? retryingSystemCall("kill", { kill(old, SIGKILL) })
+                rolling = .draining(old: old, since: .now)
+            }
         }
     }
 
@@ -633,11 +664,27 @@ private final class Master {
 
     // MARK: processes
 
+    /// Reads what workers told: a pid when it accepts, the pid negated when it stopped
+    /// accepting on its own.
     func collectReady() {
         var pid: Int32 = 0
         while withUnsafeMutableBytes(of: &pid, { read(readyRead, $0.baseAddress, $0.count) }) == 4 {
-            workers[pid]?.ready = true
+            if pid > 0 {
+                workers[pid]?.ready = true
+            } else if pid < 0 {
+                drainingOnItsOwn(-pid)
+            }
         }
+    }
+
+    /// A worker stopped accepting without being asked (it served its maximum of requests, or
+    /// someone else sent it TERM): it still answers on the connections nginx keeps to it
+    /// until nginx closes them, so its replacement starts now rather than when it exits.
+    func drainingOnItsOwn(_ pid: Int32) {
+        guard let worker = workers[pid], !worker.retiring else { return }
+        workers[pid]?.retiring = true
+        policy.workerRetired(pid)
+        logger.info("worker draining", metadata: ["pid": "\(pid)", "reason": "it stopped accepting; replacing it"])
     }
 
     func reapWorkers() {
