@@ -90,8 +90,12 @@ import Testing
         }
         #expect(!server.log.contains { $0.message.hasPrefix("accept failed") })
         server.server.stop()
-        #expect(server.returned(within: .seconds(5)), "with no kept connection the drain ends at once")
-        #expect(server.log.first { $0.message.hasPrefix("drained") }?.metadata["kept"] == "0")
+        // The last close may reach the thread just after the stop (the drain then starts with
+        // that connection counted as kept); either way the drain ends with the client's close,
+        // long before its 30 s deadline.
+        #expect(server.returned(within: .seconds(5)), "with no kept connection left the drain ends at once")
+        #expect(server.log.contains { $0.message.hasPrefix("drained") })
+        #expect(!server.log.contains { $0.message.hasPrefix("drain deadline passed") })
     }
 
     /// Without a drain timeout (the registry's and the stats pool's setting), stop closes a
