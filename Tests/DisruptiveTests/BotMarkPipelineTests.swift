@@ -31,23 +31,7 @@ struct BotMarkPipelineTests {
 
     /// Waits until neither store has changed for three seconds, so the deltas are ours.
     func waitForQuiet() async throws {
-        var last: (Int, Int) = (-1, -1)
-        var stableSince = ContinuousClock.now
-        let deadline = ContinuousClock.now.advanced(by: .seconds(90))
-        while ContinuousClock.now < deadline {
-            let now = (
-                try database.count("SELECT count(*) FROM button_presses"),
-                try await clickHouse.number("SELECT count() FROM button_presses")
-            )
-            if now != last {
-                last = now
-                stableSince = .now
-            } else if stableSince.duration(to: .now) > .seconds(3) {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(500))
-        }
-        Issue.record("the stores never went quiet: \(last)")
+        try await waitForQuietStores(database: database, clickHouse: clickHouse)
     }
 
     @Test func aFastSessionIsMarkedEverywhereAndLeftOutOfTheStats() async throws {
