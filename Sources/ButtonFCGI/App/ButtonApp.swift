@@ -22,6 +22,8 @@ import Glibc
 /// SIGTERM, then finishes in-flight requests and flushes the producer.
 public enum ButtonApp {
     static let schemaIDVariable = "BUTTON_SCHEMA_ID"
+    /// What a draining worker is called in `ps` and `pgrep` (15 bytes at most).
+    public static let drainingProcessName = "button-draining"
 
     /// Runs until SIGTERM/SIGINT.
     ///
@@ -218,7 +220,12 @@ public enum ButtonApp {
         // master sizes the pool by them.
         let countThreads = metrics != nil || configuration.dynamic != nil
         try server.run(
-            onDrain: { slot?.setState(.draining) },
+            onDrain: {
+                slot?.setState(.draining)
+                // `scripts/stack scale` (and an operator's `ps`) count the serving workers
+                // apart from the draining ones, as nginx's "worker process is shutting down".
+                ProcessName.set(drainingProcessName)
+            },
             makeHandler: { index in
                 WorkerRequestHandler(
                     service: service,

@@ -149,7 +149,8 @@ public final class FastCGIServer: Sendable {
     /// Serves until stopped, then drains (see `stop()`).
     /// - Parameters:
     ///   - handlingSignals: when true, SIGTERM and SIGINT stop the server gracefully.
-    ///   - onDrain: called once when a graceful drain starts (e.g. to show it on a status page).
+    ///   - onDrain: called once when the server stops accepting, a drain or a cut at once (e.g.
+    ///     to show it on a status page).
     ///   - makeHandler: builds the handler for thread `index`, on that thread.
     /// - Throws: `FastCGIError.libraryFailed` when libfcgi cannot start, `.invalidAccess`
     ///   when a TCP listener has no `FCGI_WEB_SERVER_ADDRS`, `.systemCallFailed` when
@@ -279,6 +280,7 @@ public final class FastCGIServer: Sendable {
             ).exchanged
         else { return }
         doorbell.ring()
+        onDrain()
         guard next == .draining else {
             wakeEveryWaitingThread()
             return
@@ -289,7 +291,6 @@ public final class FastCGIServer: Sendable {
                 "kept": "\(kept.load(ordering: .relaxed))", "deadline": "\(configuration.drainTimeout)",
             ]
         )
-        onDrain()
         WorkerPool.notifyDraining()
         wakeThreads { $0 == .accepting }
     }
