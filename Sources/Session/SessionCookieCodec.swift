@@ -66,8 +66,13 @@ public struct SessionCookieCodec: Sendable {
         guard keyBox.isValid(mac, authenticating: value[..<macDot]),
             let payload = Base64URL.decode(payloadText), let session = SessionPayload.decode(payload)
         else { return nil }
-        guard now - session.lastSeenAt <= idleLifetime, now - session.startedAt <= absoluteLifetime,
-            session.lastSeenAt <= now + 300, session.startedAt <= session.lastSeenAt
+        // Overflow-checked: the times come from the payload, and a validly signed payload
+        // with extreme times (the fuzzer sealed some with its own key) must not open, not trap.
+        let (idle, idleOverflow) = now.subtractingReportingOverflow(session.lastSeenAt)
+        let (age, ageOverflow) = now.subtractingReportingOverflow(session.startedAt)
+        let (latest, latestOverflow) = now.addingReportingOverflow(300)
+        guard !idleOverflow, !ageOverflow, idle <= idleLifetime, age <= absoluteLifetime,
+            latestOverflow || session.lastSeenAt <= latest, session.startedAt <= session.lastSeenAt
         else { return nil }
         return session
     }
