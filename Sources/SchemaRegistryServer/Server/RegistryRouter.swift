@@ -201,7 +201,8 @@ public struct RegistryRouter {
     static func queryItems(_ query: String) -> [String: String] {
         var items: [String: String] = [:]
         for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
+            // Keep empty parts: `=` alone (an empty name) split into nothing and crashed the registry.
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0]).removingPercentEncoding ?? ""
             let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? "") : ""
             items[name] = value
