@@ -25,6 +25,15 @@ let package = Package(
         .executable(name: "button-enrich", targets: ["button-enrich"]),
         .executable(name: "button-stats", targets: ["button-stats"]),
         .executable(name: "button-generate", targets: ["button-generate"]),
+        // For fuzz/Package.swift, which depends on this package by path and can only import
+        // its products. Nothing here builds them unless asked.
+        .library(name: "Avro", targets: ["Avro"]),
+        .library(name: "ButtonEvents", targets: ["ButtonEvents"]),
+        .library(name: "Session", targets: ["Session"]),
+        .library(name: "Geolocation", targets: ["Geolocation"]),
+        .library(name: "FastCGI", targets: ["FastCGI"]),
+        .library(name: "SchemaRegistryServer", targets: ["SchemaRegistryServer"]),
+        .library(name: "ButtonFCGI", targets: ["ButtonFCGI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
