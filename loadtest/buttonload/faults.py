@@ -20,7 +20,7 @@ import urllib.request
 
 from . import prober as probing
 from . import stores
-from .stack import StackError, default_env_file, read_stack_env, require_loopback, require_no_rate_limit
+from .stack import StackError, postgres_environment, default_env_file, read_stack_env, require_loopback, require_no_rate_limit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STACK = os.path.join(ROOT, "scripts", "stack")
@@ -158,7 +158,18 @@ class Row:
         return self.label.format(d=f"{seconds:g} s" if seconds is not None else "")
 
 
-def _kill_worker(stack, notes):
+class Context:
+    """What a row's actions may use besides the stack: its notes, the prober, its folder."""
+
+    def __init__(self, notes, prober, directory, probe_offsets):
+        self.notes = notes
+        self.prober = prober
+        self.directory = directory
+        self.probe_offsets = probe_offsets
+
+
+def _kill_worker(stack, context):
+    notes = context.notes
     workers = stack.serving_workers()
     if not workers:
         raise FaultError("no serving press worker to kill")
@@ -176,7 +187,7 @@ def _kill_worker(stack, notes):
 
 
 def _kill_part(part):
-    def inject(stack, notes):
+    def inject(stack, context):
         pid = stack.pid(part)
         if pid is None:
             raise FaultError(f"no pid for {part}")
@@ -184,7 +195,7 @@ def _kill_part(part):
     return inject
 
 
-def _reload_nginx(stack, notes):
+def _reload_nginx(stack, context):
     pid = stack.pid("nginx")
     if pid is None:
         raise FaultError("no pid for nginx")
@@ -192,24 +203,85 @@ def _reload_nginx(stack, notes):
 
 
 ROWS = [
-    Row("broker-down", "broker down {d}", lambda s, n: s.ctl("down", "all"), lambda s, n: s.ctl("up", "all"),
+    Row("broker-down", "broker down {d}", lambda s, c: s.ctl("down", "all"), lambda s, c: s.ctl("up", "all"),
         window=(8, 30), budget=2),
-    Row("postgres-down", "PostgreSQL down {d}", lambda s, n: s.stack("stop", "postgres"),
-        lambda s, n: s.stack("restart", "postgres"), window=(10, 60), budget=10),
+    Row("postgres-down", "PostgreSQL down {d}", lambda s, c: s.stack("stop", "postgres"),
+        lambda s, c: s.stack("restart", "postgres"), window=(10, 60), budget=10),
     Row("worker-kill", "SIGKILL of a press worker", _kill_worker),
-    Row("broker-rtt", "broker round trip +200 ms for {d}", lambda s, n: s.ctl("rtt", "all", "200"),
-        lambda s, n: s.ctl("rtt", "all", "0"), window=(8, 30), budget=2),
-    Row("clickhouse-down", "ClickHouse down {d}", lambda s, n: s.stack("stop", "clickhouse"),
-        lambda s, n: s.stack("restart", "clickhouse"), window=(10, 60), budget=30),
+    Row("broker-rtt", "broker round trip +200 ms for {d}", lambda s, c: s.ctl("rtt", "all", "200"),
+        lambda s, c: s.ctl("rtt", "all", "0"), window=(8, 30), budget=2),
+    Row("clickhouse-down", "ClickHouse down {d}", lambda s, c: s.stack("stop", "clickhouse"),
+        lambda s, c: s.stack("restart", "clickhouse"), window=(10, 60), budget=30),
     Row("sink-kill", "SIGKILL of the sink, restarted after {d}", _kill_part("sink"),
-        lambda s, n: s.stack("restart", "sink"), window=(5, 5), budget=15),
+        lambda s, c: s.stack("restart", "sink"), window=(5, 5), budget=15),
     Row("enricher-kill", "SIGKILL of the enricher, restarted after {d}", _kill_part("enricher"),
-        lambda s, n: s.stack("restart", "enricher"), window=(5, 5), budget=15),
-    Row("registry-down", "registry down {d} while running", lambda s, n: s.stack("stop", "registry"),
-        lambda s, n: s.stack("restart", "registry"), window=(10, 60), budget=10),
+        lambda s, c: s.stack("restart", "enricher"), window=(5, 5), budget=15),
+    Row("registry-down", "registry down {d} while running", lambda s, c: s.stack("stop", "registry"),
+        lambda s, c: s.stack("restart", "registry"), window=(10, 60), budget=10),
     Row("nginx-reload", "nginx reloaded (HUP)", _reload_nginx),
 ]
-BY_NAME = {row.name: row for row in ROWS}
+def _prober_session(context, limit=20):
+    """The prober's session once it has been acknowledged a few presses."""
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        counts = context.prober.acknowledged()
+        if counts and max(counts.values()) >= 3:
+            return max(counts, key=counts.get)
+        time.sleep(0.2)
+    raise FaultError("the prober was not acknowledged within 20 s")
+
+
+def _plant_loss(stack, context):
+    """Deletes one of the prober's rows from PostgreSQL (after the sink wrote it): the
+    reconciliation must call it lost."""
+    session = _prober_session(context)
+    env = dict(os.environ, **postgres_environment(stack.values["PG_DSN"]))
+    query = ("DELETE FROM button_presses WHERE ctid = (SELECT ctid FROM button_presses "
+             f"WHERE session_id = '{session}' LIMIT 1)")
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", query + " RETURNING 1"],
+                              env=env, capture_output=True, text=True, timeout=30)
+        if done.returncode == 0 and done.stdout.strip() == "1":
+            context.notes.append(f"planted: one PostgreSQL row of session {session} deleted")
+            return
+        time.sleep(0.5)
+    raise FaultError("no PostgreSQL row of the prober's session to delete")
+
+
+def _plant_duplicate(stack, context):
+    """Produces one of the prober's messages to the topic again (a copy at a new offset, as a
+    producer retry without idempotence would): every store must count a duplicate."""
+    session = _prober_session(context)
+    bootstrap = stack.values["KAFKA_BOOTSTRAP"]
+    for partition, start in context.probe_offsets.items():
+        listing = subprocess.run(["kcat", *stores.KCAT_OPTIONS, "-C", "-b", bootstrap, "-t", stores.TOPIC,
+                                  "-p", partition, "-o", "beginning" if start is None else str(start), "-e", "-q",
+                                  "-f", "%k %o\n"], capture_output=True, text=True, timeout=60)
+        for line in listing.stdout.splitlines():
+            key, _, offset = line.partition(" ")
+            if key != session:
+                continue
+            message = subprocess.run(["kcat", *stores.KCAT_OPTIONS, "-C", "-b", bootstrap, "-t", stores.TOPIC,
+                                      "-p", partition, "-o", offset, "-c", "1", "-e", "-q", "-f", "%s"],
+                                     capture_output=True, timeout=60).stdout
+            path = os.path.join(context.directory, "planted-message.bin")
+            with open(path, "wb") as handle:
+                handle.write(message)
+            subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", stores.TOPIC, "-p", partition, "-k", session, path],
+                           check=True, capture_output=True, timeout=60)
+            context.notes.append(f"planted: the message at {partition}/{offset} of session {session} produced again")
+            return
+    raise FaultError("no message of the prober's session in Kafka to copy")
+
+
+# Controls, not faults: each plants what the matrix must catch, so its row must FAIL. Never
+# part of the default set; `scripts/faults --quick planted-loss` exiting 1 shows the checks bite.
+PLANTED = [
+    Row("planted-loss", "control: one acknowledged row deleted from PostgreSQL (must FAIL)", _plant_loss),
+    Row("planted-duplicate", "control: one acknowledged message produced again (must FAIL)", _plant_duplicate),
+]
+BY_NAME = {row.name: row for row in ROWS + PLANTED}
 
 
 def _load_command(out, duration, args):
@@ -274,6 +346,7 @@ def run_row(row, stack, args, directory):
     load = subprocess.Popen(_load_command(load_out, duration, args), env=env, stdout=load_log,
                             stderr=subprocess.STDOUT)
     prober.start()
+    context = Context(notes, prober, directory, probe_offsets)
     injected = restored = False
     fault_start = fault_end = None
     catch_up = None
@@ -282,11 +355,11 @@ def run_row(row, stack, args, directory):
         time.sleep(pre)
         fault_start = time.time()
         injected = True
-        row.inject(stack, notes)
+        row.inject(stack, context)
         if window is not None:
             time.sleep(max(0.0, window - (time.time() - fault_start)))
             fault_end = time.time()
-            row.restore(stack, notes)
+            row.restore(stack, context)
             notes.append(f"restore took {time.time() - fault_end:.1f} s")
         else:
             # An instant fault ends as it happens (the kill, the signal); what follows (a
@@ -309,7 +382,7 @@ def run_row(row, stack, args, directory):
     finally:
         if injected and not restored and row.restore is not None:
             try:
-                row.restore(stack, notes)
+                row.restore(stack, context)
             except FaultError as error:
                 result["problems"].append(f"restore failed: {error}")
         if load.poll() is None:
@@ -485,7 +558,8 @@ def parser():
         description="The fault matrix: per row a paced press load through nginx, one fault injected and ended "
                     "mid-run, then the reconciliation (2xx == Kafka == PostgreSQL == ClickHouse) and the recovery "
                     "time. Exits 1 when a row loses an acknowledged press, duplicates one, or cannot put the stack "
-                    "back. Rows: " + ", ".join(row.name for row in ROWS) + ".")
+                    "back. Rows: " + ", ".join(row.name for row in ROWS) + "; controls that must FAIL (never run by "
+                    "default): " + ", ".join(row.name for row in PLANTED) + ".")
     p.add_argument("rows", nargs="*", metavar="ROW", help="rows to run (default: all)")
     p.add_argument("--quick", action="store_true", help="short fault windows (8-10 s instead of 30-60 s)")
     p.add_argument("--sessions", type=int, default=32, help="the load's sessions (default 32)")
