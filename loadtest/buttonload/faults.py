@@ -552,6 +552,34 @@ def table(results):
     return lines
 
 
+MARK_BEGIN = "<!-- scripts/faults: begin -->"
+MARK_END = "<!-- scripts/faults: end -->"
+
+
+def record(path, lines, stack, args):
+    """Puts the table into `path` between the markers (appended when they are missing), with
+    the command, the build and the machine's load, so the figures say how they were made."""
+    load = os.getloadavg()
+    block = [MARK_BEGIN,
+             f"Produced by `scripts/faults{' --quick' if args.quick else ''}"
+             f"{(' ' + ' '.join(args.rows)) if args.rows else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"{stack.values.get('STACK_BUILD', '?')} build, {os.cpu_count()} cores, load average "
+             f"{load[0]:.1f} at the end.", "", *lines, MARK_END]
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        text = "# Reliability: the fault matrix\n\n"
+    if MARK_BEGIN in text and MARK_END in text:
+        head, rest = text.split(MARK_BEGIN, 1)
+        tail = rest.split(MARK_END, 1)[1]
+        text = head + "\n".join(block) + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + "\n".join(block) + "\n"
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
 def parser():
     p = argparse.ArgumentParser(
         prog="scripts/faults",
@@ -570,6 +598,8 @@ def parser():
     p.add_argument("--settle", type=int, default=20,
                    help="the reconciliation's settle time in seconds (default 20: a consumer reconnecting "
                         "after a store's restart must not be taken for a finished one)")
+    p.add_argument("--record", metavar="FILE", help="also write the table into FILE (e.g. RELIABILITY.md) between "
+                   f"the lines {MARK_BEGIN} and {MARK_END}, with how it was run; the rest of FILE is kept")
     p.add_argument("--out", metavar="DIR", help="where the rows' files go (default <run dir>/faults/<time>)")
     p.add_argument("--stack-env", metavar="FILE", help="the stack's addresses (default $BUTTON_STACK_ENV, "
                    "else .run/stack.env)")
@@ -631,5 +661,8 @@ def main(argv=None):
     print()
     for line in lines:
         print(line)
+    if args.record:
+        record(args.record, lines, stack, args)
+        print(f"faults: the table is in {args.record}")
     print(f"\nfaults: files in {out}")
     return 0 if all(result["ok"] for result in results) else 1
