@@ -166,6 +166,7 @@ class Context:
         self.prober = prober
         self.directory = directory
         self.probe_offsets = probe_offsets
+        self.background = None  # a command a row's inject leaves running for its restore
 
 
 def _kill_worker(stack, context):
@@ -202,6 +203,28 @@ def _reload_nginx(stack, context):
     os.kill(pid, signal.SIGHUP)
 
 
+def _registry_down_at_start(stack, context):
+    """The registry stops, then the press workers restart (as a deploy would) while it is
+    away: `scripts/stack restart workers` runs in the background, since it waits for them to
+    answer through nginx, which they may only do once they reach the registry."""
+    stack.stack("stop", "registry")
+    context.background = subprocess.Popen([STACK, "restart", "workers"], env=stack.env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.STDOUT, text=True)
+
+
+def _registry_back(stack, context):
+    stack.stack("restart", "registry")
+    started = time.time()
+    try:
+        output, _ = context.background.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        context.background.kill()
+        output, _ = context.background.communicate()
+    if context.background.returncode != 0:
+        raise FaultError(f"the workers did not restart: {output.strip()[-400:]}")
+    context.notes.append(f"the workers' restart ended {time.time() - started:.1f} s after the registry's")
+
+
 ROWS = [
     Row("broker-down", "broker down {d}", lambda s, c: s.ctl("down", "all"), lambda s, c: s.ctl("up", "all"),
         window=(8, 30), budget=2),
@@ -219,6 +242,8 @@ ROWS = [
     Row("registry-down", "registry down {d} while running", lambda s, c: s.stack("stop", "registry"),
         lambda s, c: s.stack("restart", "registry"), window=(10, 60), budget=10),
     Row("nginx-reload", "nginx reloaded (HUP)", _reload_nginx),
+    Row("registry-down-at-start", "registry down {d} while the press workers restart", _registry_down_at_start,
+        _registry_back, window=(10, 30), budget=25),
 ]
 def _prober_session(context, limit=20):
     """The prober's session once it has been acknowledged a few presses."""
