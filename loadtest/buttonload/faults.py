@@ -528,6 +528,10 @@ def run_row(row, stack, args, directory):
             result["press_outage_s"] = round(last - min(p.sent for p in failures), 2)
         if back is None:
             result["problems"].append("no prober press was acknowledged after the fault ended")
+    if fault_start is not None:
+        # On prober.tsv's clock (seconds since the prober started).
+        result["fault_start_s"] = round(fault_start - probe_started, 3)
+        result["fault_end_s"] = round(fault_end - probe_started, 3) if fault_end is not None else None
     if catch_up is not None:
         result["caught_up_s"] = {name: (None if value is None else round(value, 2))
                                  for name, value in catch_up.caught_up.items()}
