@@ -20,7 +20,8 @@ import urllib.request
 
 from . import prober as probing
 from . import stores
-from .stack import StackError, postgres_environment, default_env_file, read_stack_env, require_loopback, require_no_rate_limit
+from .stack import (StackError, default_env_file, postgres_environment, read_stack_env, require_loopback,
+                    require_no_rate_limit)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 STACK = os.path.join(ROOT, "scripts", "stack")
@@ -597,7 +598,8 @@ def record(path, lines, stack, args):
     load = os.getloadavg()
     block = [MARK_BEGIN,
              f"Produced by `scripts/faults{' --quick' if args.quick else ''}"
-             f"{(' ' + ' '.join(args.rows)) if args.rows else ''}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+             f"{(' ' + ' '.join(args.rows)) if args.rows else ''}` on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{stack.values.get('STACK_BUILD', '?')} build, {os.cpu_count()} cores, load average "
              f"{load[0]:.1f} at the end.", "", *lines, MARK_END]
     try:
