@@ -10,6 +10,10 @@
 --   LOADTEST_RESULT         JSON file done() writes: answers by status, 2xx per session (the
 --                           session named by the cookie each answer sets), presses left
 --                           unanswered, latency percentiles (µs), the press window
+--   LOADTEST_PRESS_DELAY_MS optional: each connection waits this long before each press, so a
+--                           steady load (scripts/faults) runs at most connections × 1000 / delay
+--                           presses a second instead of as fast as the stack answers; 0 or
+--                           unset: no wait
 --
 -- Each session keeps the newest cookie it was given, as a browser does. Unlike bench/press.lua
 -- (one fixed request, built once), every request is built here: that costs wrk some speed,
@@ -164,9 +168,10 @@ end
 
 -- While draining, a connection's health checks go out 20 times a second, not as fast as
 -- they are answered: they would fill wrk's latency figures with requests that are not presses.
+local press_delay = tonumber(os.getenv("LOADTEST_PRESS_DELAY_MS") or "") or 0
 function delay()
     if draining then return 50 end
-    return 0
+    return press_delay
 end
 
 function done(summary, latency, requests)
