@@ -34,6 +34,7 @@ let package = Package(
         .library(name: "FastCGI", targets: ["FastCGI"]),
         .library(name: "SchemaRegistryServer", targets: ["SchemaRegistryServer"]),
         .library(name: "ButtonFCGI", targets: ["ButtonFCGI"]),
+        .library(name: "Stats", targets: ["Stats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

@@ -38,6 +38,7 @@ let package = Package(
         harness("ip-address", ["Geolocation"]),
         harness("fcgi-params", ["FastCGI"]),
         harness("registry-router", ["SchemaRegistryServer", "FastCGI", "ButtonEvents"], logging: true),
+        harness("stats-request", ["Stats"]),
         harness(
             "press-request",
             ["ButtonFCGI", "ButtonEvents", "Avro", "FastCGI", "Geolocation", "Session"],
