@@ -73,7 +73,10 @@ func model(method: String?, path: String?, query: [UInt8]?) -> Result<StatsReque
 }
 
 /// The query's one setting per pair.
-enum Setting { case fake(Bool), bots(Bool) }
+enum Setting {
+    case fake(Bool)
+    case bots(Bool)
+}
 
 /// Every spelling the page documents.
 let spellings: [[UInt8]: Setting] = {
