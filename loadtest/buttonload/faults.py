@@ -950,20 +950,25 @@ def record(path, lines, stack, args):
     """Puts the table into `path` between the markers (appended when they are missing), with
     the command, the build and the machine's load, so the figures say how they were made."""
     load = os.getloadavg()
-    block = [MARK_BEGIN,
+    # The controls (rows that must FAIL) go between markers of their own, so that recording
+    # them keeps the matrix's table, and the other way round.
+    controls = bool(args.rows) and all(name in {row.name for row in PLANTED} for name in args.rows)
+    begin, end = (MARK_BEGIN, MARK_END) if not controls else (MARK_BEGIN.replace("faults:", "faults controls:"),
+                                                              MARK_END.replace("faults:", "faults controls:"))
+    block = [begin,
              f"Produced by `scripts/faults{' --quick' if args.quick else ''}"
              f"{(' ' + ' '.join(args.rows)) if args.rows else ''}` on "
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
              f"{stack.values.get('STACK_BUILD', '?')} build, {os.cpu_count()} cores, load average "
-             f"{load[0]:.1f} at the end.", "", *lines, MARK_END]
+             f"{load[0]:.1f} at the end.", "", *lines, end]
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except FileNotFoundError:
         text = "# Reliability: the fault matrix\n\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        tail = rest.split(MARK_END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + "\n".join(block) + tail
     else:
         text = text.rstrip("\n") + "\n\n" + "\n".join(block) + "\n"
@@ -990,7 +995,8 @@ def parser():
                    help="the reconciliation's settle time in seconds (default 20: a consumer reconnecting "
                         "after a store's restart must not be taken for a finished one)")
     p.add_argument("--record", metavar="FILE", help="also write the table into FILE (e.g. RELIABILITY.md) between "
-                   f"the lines {MARK_BEGIN} and {MARK_END}, with how it was run; the rest of FILE is kept")
+                   f"the lines {MARK_BEGIN} and {MARK_END} (for the controls alone: 'faults controls:'), with how it "
+                   "was run; the rest of FILE is kept")
     p.add_argument("--out", metavar="DIR", help="where the rows' files go (default <run dir>/faults/<time>)")
     p.add_argument("--stack-env", metavar="FILE", help="the stack's addresses (default $BUTTON_STACK_ENV, "
                    "else .run/stack.env)")
