@@ -680,6 +680,7 @@ class DiskVolume:
         self.mount = None
         self.bound = False
         self.ballast = None
+        self.touched = False  # PostgreSQL was stopped for the move: close must put it back
 
     @staticmethod
     def _run(*command):
@@ -694,6 +695,7 @@ class DiskVolume:
         used = int(subprocess.run(["du", "-sb", self.data], capture_output=True, text=True,
                                   check=True).stdout.split()[0])
         size = used + 192 * 1024 * 1024
+        self.touched = True
         self.stack.stack("stop", "postgres")
         parent = "/var/lib/button-stack"
         os.makedirs(parent, exist_ok=True)
@@ -732,6 +734,8 @@ class DiskVolume:
     def close(self):
         """Puts PostgreSQL's data back where it was; raises FaultError when a step failed
         (every later step is still tried)."""
+        if not self.touched:
+            return  # refused before it changed anything (not root)
         failures = []
 
         def attempt(what, action):
