@@ -26,6 +26,13 @@ import Testing
         #expect(defaults["linger.ms"] == PressProducerSettings.defaultLingerMilliseconds)
     }
 
+    @Test func aBrokerThatCameBackIsTriedAgainWithinASecondUnlessOverridden() {
+        let defaults = PressProducerSettings.configuration(environment: [:])
+        #expect(defaults["reconnect.backoff.max.ms"] == "1000")
+        let chosen = PressProducerSettings.configuration(environment: ["KAFKA_RECONNECT_BACKOFF_MAX_MS": "250"])
+        #expect(chosen["reconnect.backoff.max.ms"] == "250")
+    }
+
     @Test func aCertificateFolderMeansTLSWithItsThreeFiles() {
         let kafka = GeneratorConfiguration.kafka(environment: [:], brokers: "b:1", certificates: "/etc/button")
         #expect(kafka["security.protocol"] == "SSL")

@@ -55,6 +55,19 @@ def _reconcile_options(parser):
                              "longer than ClickHouse's Kafka engine takes to flush an idle stream)")
     parser.add_argument("--stack-env", metavar="FILE", help="the stack's addresses (default $BUTTON_STACK_ENV, "
                         "else .run/stack.env)")
+    parser.add_argument("--stores", type=_stores, default=None, metavar="LIST",
+                        help="the stores to reconcile, comma-separated from kafka,postgres,clickhouse (default all; "
+                             "postgres,clickhouse for a run whose Kafka log is gone, the local broker restarted empty)")
+
+
+def _stores(text):
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    known = [name for name, _ in reconcile.STORES]
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"--stores takes a comma-separated list of {', '.join(known)}, "
+                                         f"not {text!r}")
+    return names
 
 
 def run_parser():
@@ -223,7 +236,8 @@ def main_run(argv=None):
 
 def _reconcile_and_report(expectations, stack, args, result_file, lines):
     try:
-        result = reconcile.reconcile(expectations, stack, timeout=args.timeout, settle=args.settle)
+        result = reconcile.reconcile(expectations, stack, timeout=args.timeout, settle=args.settle,
+                                     only=args.stores)
     except stores.StoreError as error:
         message = f"reconciliation impossible: {error}"
         lines.append(message)

@@ -26,6 +26,7 @@ import PressPublishing
 /// | `BUTTON_ENV_FILE` | a file of `KEY=value` lines read over the environment at start and again on SIGHUP | none |
 /// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties (see `KafkaConfiguration.fromEnvironment`) | required |
 /// | `KAFKA_LINGER_MS` | librdkafka `linger.ms` | 0.5 |
+/// | `KAFKA_RECONNECT_BACKOFF_MAX_MS` | librdkafka `reconnect.backoff.max.ms`: the longest wait before reconnecting to a broker that went away; presses are 503 until then | 1000 |
 /// | `BUTTON_TOPIC` | topic | `button_presses` |
 /// | `SCHEMA_REGISTRY_URL` | registry, credentials in the URL if needed | required |
 /// | `BUTTON_SESSION_SECRET_FILE` | file holding the cookie signing secret (≥ 32 bytes) | required |
