@@ -329,7 +329,7 @@ public final class FastCGIServer: Sendable {
     /// request it is answering (closing its connection).
     ///
     /// Without `FCGX_ShutdownPending`: that flag is global to the process and never cleared,
-    /// and it is not needed. A woken accept returns (FAIL_ACCEPT_ON_INTR); a woken read on a
+    /// and it is not needed. A woken accept (the thread's own) returns EINTR; a woken read on a
     /// kept connection makes libfcgi close it and try to accept on no socket (see
     /// `serveLoop`), which returns at once.
     private func wakeEveryWaitingThread() {
