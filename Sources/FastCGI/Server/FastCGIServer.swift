@@ -130,8 +130,8 @@ public final class FastCGIServer: Sendable {
     /// Opens a listening socket for a pool of worker processes to share.
     ///
     /// A unix socket gets `access`'s mode and group. For a TCP address the allowed peers are
-    /// resolved first and exported as `FCGI_WEB_SERVER_ADDRS`, which libfcgi reads in every
-    /// process started from this one.
+    /// resolved first and exported as `FCGI_WEB_SERVER_ADDRS`, which the server reads in every
+    /// process started from this one (libfcgi's variable: its accept would check it too).
     /// - Throws: `FastCGIError` when the socket cannot be opened, or `.invalidAccess` when a
     ///   TCP listener has no list of allowed peers (see `ListenAccess.webServerAddresses(for:)`).
     public static func openListenSocket(
