@@ -56,6 +56,28 @@ import Testing
         }
     }
 
+    /// The read timeout (a half-sent request holds a thread no longer) defaults above nginx's
+    /// keepalive_timeout of 5 s, and a bad value is named before anything starts.
+    @Test func theReadTimeoutHasADefaultAndBadValuesAreNamed() throws {
+        let (environment, folder) = try Self.environment()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        #expect(try ButtonConfiguration(environment: environment).readTimeout == .seconds(15))
+        let (short, other) = try Self.environment(["BUTTON_FCGI_READ_TIMEOUT_MS": "8000"])
+        defer { try? FileManager.default.removeItem(at: other) }
+        #expect(try ButtonConfiguration(environment: short).readTimeout == .seconds(8))
+        for bad in ["0", "-5", "99", "soon", "3600001"] {
+            let (broken, folder) = try Self.environment(["BUTTON_FCGI_READ_TIMEOUT_MS": bad])
+            defer { try? FileManager.default.removeItem(at: folder) }
+            do {
+                _ = try ButtonConfiguration(environment: broken)
+                Issue.record("BUTTON_FCGI_READ_TIMEOUT_MS=\(bad) was accepted")
+            } catch let error as ButtonConfigurationError {
+                #expect(error.message.contains("BUTTON_FCGI_READ_TIMEOUT_MS"))
+                #expect(error.message.contains("'\(bad)'"))
+            }
+        }
+    }
+
     @Test func theGuardCountsEveryNginxWorkersKeptConnections() throws {
         let (environment, folder) = try Self.environment([
             "BUTTON_PROCESSES": "2", "BUTTON_THREADS": "16", "BUTTON_KEEPALIVE": "8", "BUTTON_NGINX_WORKERS": "3",

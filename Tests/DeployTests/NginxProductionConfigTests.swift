@@ -70,6 +70,31 @@ import Testing
         }
     }
 
+    /// A worker thread cuts a connection that has not brought a whole request within
+    /// BUTTON_FCGI_READ_TIMEOUT_MS, an idle kept one included: nginx must close an idle kept
+    /// connection first (keepalive_timeout), or it may write a request on one just cut.
+    @Test func nginxClosesIdleKeptConnectionsBeforeTheWorkersReadTimeout() throws {
+        let timeout = try #require(
+            try Self.text("deploy/systemd/fcgi.env.example").split(separator: "\n")
+                .first { $0.hasPrefix("BUTTON_FCGI_READ_TIMEOUT_MS=") }
+                .flatMap { Int($0.dropFirst("BUTTON_FCGI_READ_TIMEOUT_MS=".count)) },
+            "fcgi.env.example sets BUTTON_FCGI_READ_TIMEOUT_MS"
+        )
+        #expect(timeout == 15000, "the example shows the default")
+        for path in ["nginx/production.conf.example", "nginx/stack.conf.template"] {
+            let text = try Self.text(path)
+            let start = try #require(text.range(of: "upstream button_workers {"), "\(path)")
+            let block = text[start.upperBound...].prefix { $0 != "}" }
+            let idle = try #require(
+                block.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .first { $0.hasPrefix("keepalive_timeout ") && $0.hasSuffix("s;") }
+                    .flatMap { Int($0.dropFirst("keepalive_timeout ".count).dropLast(2)) },
+                "\(path) sets keepalive_timeout in seconds"
+            )
+            #expect((idle + 5) * 1000 <= timeout, "\(path): keepalive_timeout \(idle) s, with 5 s to spare")
+        }
+    }
+
     @Test func theStatsLocationsPassNoClientAddress() throws {
         let example = try Self.text("nginx/production.conf.example")
         for location in ["location = /stats {", "location /stats/ {"] {

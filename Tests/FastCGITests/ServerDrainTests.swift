@@ -167,6 +167,9 @@ final class RunningServer {
     /// Held so the socket stays open until the server has stopped.
     private let socket: ListeningSocket
     let records: LogRecords
+    /// Requests handed to the handler so far.
+    var handled: Int { handledCount.value.load(ordering: .relaxed) }
+    private let handledCount = Counter()
     private let finished: DispatchSemaphore
     private var thread: NativeThread?
     private var hasReturned = false
@@ -176,6 +179,7 @@ final class RunningServer {
         threads: Int,
         drainTimeout: Duration,
         maxRequests: Int = 0,
+        readTimeout: Duration? = nil,
         name: String
     ) throws {
         let records = LogRecords()
@@ -185,7 +189,8 @@ final class RunningServer {
             configuration: FastCGIServerConfiguration(
                 threads: threads,
                 maxRequests: maxRequests,
-                drainTimeout: drainTimeout
+                drainTimeout: drainTimeout,
+                readTimeout: readTimeout
             ),
             logger: Logger(label: "drain-test") { _ in DrainLogHandler(records: records) }
         )
@@ -193,10 +198,14 @@ final class RunningServer {
         self.socket = socket
         self.records = records
         self.finished = finished
+        let handled = handledCount
         thread = try NativeThread {
             do {
                 try server.run(handlingSignals: false) { _ in
-                    ClosureHandler { _ in FastCGIResponse(status: 200, body: Array(name.utf8)) }
+                    ClosureHandler { _ in
+                        handled.value.add(1, ordering: .relaxed)
+                        return FastCGIResponse(status: 200, body: Array(name.utf8))
+                    }
                 }
             } catch {
                 records.append(.init(level: .critical, message: "run failed: \(error)", metadata: [:]))
@@ -227,6 +236,11 @@ final class RunningServer {
         thread?.join()
         thread = nil
     }
+}
+
+/// A count shared with a server's handler threads.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 /// Log records of one server, shared with its log handlers.

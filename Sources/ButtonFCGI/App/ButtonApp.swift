@@ -201,7 +201,8 @@ public enum ButtonApp {
                 threads: configuration.threads,
                 maxBodyBytes: 4096,
                 maxRequests: configuration.maxRequests,
-                drainTimeout: configuration.drainTimeout
+                drainTimeout: configuration.drainTimeout,
+                readTimeout: configuration.readTimeout
             ),
             logger: logger
         )

@@ -23,6 +23,7 @@ import PressPublishing
 /// | `BUTTON_NGINX_WORKERS` | nginx's `worker_processes` (each keeps its own connections) | 1 |
 /// | `BUTTON_MAX_REQUESTS` | a worker exits gracefully after about this many requests (up to 10 % more) and is replaced (`pm.max_requests`); 0: never | 0 |
 /// | `BUTTON_DRAIN_TIMEOUT_MS` | how long a draining worker (TTOU, reload, upgrade, recycling, TERM) answers on the connections nginx keeps to it, waiting for nginx to close them, before cutting the rest; above nginx's upstream `keepalive_time` + `keepalive_timeout` + a request's longest time; 0: cut at once | 15000 |
+/// | `BUTTON_FCGI_READ_TIMEOUT_MS` | the longest a worker thread waits on one nginx connection for a whole request to arrive (the idle wait on a kept connection included) or for its answer to be taken; past it the connection is shut down and the thread freed (libfcgi itself never times out: half a record would hold a thread for good). Keep it above nginx's upstream `keepalive_timeout`, so nginx always closes an idle kept connection first | 15000 |
 /// | `BUTTON_ENV_FILE` | a file of `KEY=value` lines read over the environment at start and again on SIGHUP | none |
 /// | `KAFKA_BOOTSTRAP` / `KAFKA_*` | librdkafka properties (see `KafkaConfiguration.fromEnvironment`) | required |
 /// | `KAFKA_LINGER_MS` | librdkafka `linger.ms` | 0.5 |
@@ -58,6 +59,8 @@ public struct ButtonConfiguration: Sendable {
     public var maxRequests: Int
     /// How long a draining worker waits for nginx to close the connections it keeps.
     public var drainTimeout: Duration
+    /// How long a request may take to arrive on a connection, or its answer to be taken.
+    public var readTimeout: Duration
     public var kafka: KafkaConfiguration
     public var topic: String
     public var registryURL: String
@@ -152,6 +155,7 @@ public struct ButtonConfiguration: Sendable {
         }
         maxRequests = try number("BUTTON_MAX_REQUESTS", 0, 0...1_000_000_000)
         drainTimeout = .milliseconds(try number("BUTTON_DRAIN_TIMEOUT_MS", 15_000, 0...600_000))
+        readTimeout = .milliseconds(try number("BUTTON_FCGI_READ_TIMEOUT_MS", 15_000, 100...3_600_000))
         // Shared with the generator, so generated traffic is produced exactly as presses are.
         kafka = PressProducerSettings.configuration(environment: environment)
         guard kafka["bootstrap.servers"]?.isEmpty == false else {

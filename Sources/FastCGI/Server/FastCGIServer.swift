@@ -23,6 +23,16 @@ public struct FastCGIServerConfiguration: Sendable {
     /// `keepalive_timeout` and a request's longest time), which bound how long nginx keeps a
     /// connection.
     public var drainTimeout: Duration
+    /// The longest a thread waits on one connection for a whole request to arrive (the
+    /// idle wait on a kept connection included) or for an answer to be taken; past it the
+    /// connection is shut down and the thread freed. nil: no bound.
+    ///
+    /// Why: libfcgi reads with no timeout, so a peer that sends half a record, or a record a
+    /// byte a second, would hold a thread for as long as it likes. Choose it above the web
+    /// server's idle bound on the connections it keeps (nginx's upstream
+    /// `keepalive_timeout`), so that the web server always closes an idle kept connection
+    /// first: a connection this side closes may just have been given a request.
+    public var readTimeout: Duration?
 
     /// - Parameters:
     ///   - threads: request threads (default 16).
@@ -30,16 +40,20 @@ public struct FastCGIServerConfiguration: Sendable {
     ///   - maxRequests: recycle after this many requests (default 0: never).
     ///   - drainTimeout: how long a drain waits for the web server to close its kept
     ///     connections (default zero: cut them at once).
+    ///   - readTimeout: how long a request may take to arrive, or an answer to be taken
+    ///     (default nil: no bound); at least 10 ms.
     public init(
         threads: Int = 16,
         maxBodyBytes: Int = 64 * 1024,
         maxRequests: Int = 0,
-        drainTimeout: Duration = .zero
+        drainTimeout: Duration = .zero,
+        readTimeout: Duration? = nil
     ) {
         self.threads = max(1, threads)
         self.maxBodyBytes = max(0, maxBodyBytes)
         self.maxRequests = max(0, maxRequests)
         self.drainTimeout = max(.zero, drainTimeout)
+        self.readTimeout = readTimeout.map { max(.milliseconds(10), $0) }
     }
 }
 
@@ -60,6 +74,8 @@ public final class FastCGIServer: Sendable {
     private let kept = Atomic<Int>(0)
     /// Kept connections closed by this side because the drain's deadline passed.
     private let cut = Atomic<Int>(0)
+    /// Connections shut down because a request or an answer took longer than `readTimeout`.
+    private let timedOut = Atomic<Int>(0)
     /// Rung when a drain starts and when a request thread exits, so `run` can keep the
     /// drain's deadline.
     private let doorbell = Doorbell()
@@ -114,8 +130,8 @@ public final class FastCGIServer: Sendable {
     /// Opens a listening socket for a pool of worker processes to share.
     ///
     /// A unix socket gets `access`'s mode and group. For a TCP address the allowed peers are
-    /// resolved first and exported as `FCGI_WEB_SERVER_ADDRS`, which libfcgi reads in every
-    /// process started from this one.
+    /// resolved first and exported as `FCGI_WEB_SERVER_ADDRS`, which the server reads in every
+    /// process started from this one (libfcgi's variable: its accept would check it too).
     /// - Throws: `FastCGIError` when the socket cannot be opened, or `.invalidAccess` when a
     ///   TCP listener has no list of allowed peers (see `ListenAccess.webServerAddresses(for:)`).
     public static func openListenSocket(
@@ -160,7 +176,7 @@ public final class FastCGIServer: Sendable {
         onDrain: @escaping @Sendable () -> Void = {},
         makeHandler: @escaping @Sendable (Int) throws -> any FastCGIHandler
     ) throws {
-        try checkPeerRestriction()
+        let peers = try checkPeerRestriction()
         try libfcgiCall("FCGX_Init") { FCGX_Init() }
         do {
             // After FCGX_Init, which installs its own handler for the same signal.
@@ -195,7 +211,7 @@ public final class FastCGIServer: Sendable {
                     do {
                         threads.append(
                             try NativeThread { [self] in
-                                serveLoop(index: index, onDrain: onDrain, makeHandler: makeHandler)
+                                serveLoop(index: index, peers: peers, onDrain: onDrain, makeHandler: makeHandler)
                             }
                         )
                     } catch {
@@ -218,7 +234,8 @@ public final class FastCGIServer: Sendable {
 
     /// Refuses to serve a TCP socket that libfcgi would let anyone reach: IPv4 needs
     /// `FCGI_WEB_SERVER_ADDRS`, IPv6 peers libfcgi does not check at all.
-    private func checkPeerRestriction() throws(FastCGIError) {
+    /// - Returns: for an IPv4 listener, the peers allowed to connect; nil for a unix socket.
+    private func checkPeerRestriction() throws(FastCGIError) -> PeerList? {
         let family: Int32
         do {
             family = try Socket.family(of: listenFD)
@@ -234,13 +251,14 @@ public final class FastCGIServer: Sendable {
                     "a TCP listener needs \(ListenAccess.webServerAddressesVariable): the nginx hosts allowed to connect"
                 )
             }
+            return PeerList(peers)
         case AF_INET6:
             throw FastCGIError(
                 .invalidAccess,
                 "libfcgi restricts IPv4 peers only: listen on an IPv4 address or a unix socket"
             )
         default:
-            break
+            return nil
         }
     }
 
@@ -311,7 +329,7 @@ public final class FastCGIServer: Sendable {
     /// request it is answering (closing its connection).
     ///
     /// Without `FCGX_ShutdownPending`: that flag is global to the process and never cleared,
-    /// and it is not needed. A woken accept returns (FAIL_ACCEPT_ON_INTR); a woken read on a
+    /// and it is not needed. A woken accept (the thread's own) returns EINTR; a woken read on a
     /// kept connection makes libfcgi close it and try to accept on no socket (see
     /// `serveLoop`), which returns at once.
     private func wakeEveryWaitingThread() {
@@ -333,7 +351,8 @@ public final class FastCGIServer: Sendable {
     /// Blocks until every request thread has left, keeping the drain's deadline.
     private func awaitDrain() {
         while currentPhase == .serving && running.load(ordering: .acquiring) > 0 {
-            doorbell.wait(timeout: nil)
+            doorbell.wait(timeout: watchInterval)
+            cutSlowConnections()
         }
         // Every thread left without a stop (none could start a handler): nothing to drain.
         guard currentPhase != .serving else { return }
@@ -348,11 +367,12 @@ public final class FastCGIServer: Sendable {
                     deadlinePassed = true
                     closeConnections()
                 } else {
-                    doorbell.wait(timeout: now.duration(to: deadline))
+                    doorbell.wait(timeout: min(now.duration(to: deadline), watchInterval ?? .seconds(3600)))
                 }
             } else {
-                doorbell.wait(timeout: nil)
+                doorbell.wait(timeout: watchInterval)
             }
+            cutSlowConnections()
         }
         guard configuration.drainTimeout > .zero else { return }
         let seconds = "\(started.duration(to: .now))"
@@ -375,8 +395,35 @@ public final class FastCGIServer: Sendable {
     /// Whether `stop()` has been called.
     public var isStopping: Bool { currentPhase != .serving }
 
+    /// Connections shut down so far because a request took longer than `readTimeout` to
+    /// arrive or an answer to be taken.
+    public var connectionsTimedOut: Int { timedOut.load(ordering: .relaxed) }
+
+    /// How often `run`'s thread looks for connections past `readTimeout`: a quarter of it,
+    /// at most a second, so a connection is cut within 1.25 × the bound (nil: never).
+    private var watchInterval: Duration? {
+        configuration.readTimeout.map { min(.seconds(1), max(.milliseconds(5), $0 / 4)) }
+    }
+
+    /// Shuts down every connection whose request (or answer) has taken longer than
+    /// `readTimeout`. The thread blocked on it then reads an end of file, libfcgi closes
+    /// the connection, and the thread goes back to accepting.
+    private func cutSlowConnections() {
+        guard let limit = configuration.readTimeout else { return }
+        let startedBefore = ContinuousClock.now - limit
+        var count = 0
+        for slot in slots where slot.cutConnection(ifWaitingSince: startedBefore) { count += 1 }
+        guard count > 0 else { return }
+        timedOut.add(count, ordering: .relaxed)
+        logger.warning(
+            "connection cut: no whole request (or answer taken) within the read timeout",
+            metadata: ["connections": "\(count)", "timeout": "\(limit)"]
+        )
+    }
+
     private func serveLoop(
         index: Int,
+        peers: PeerList?,
         onDrain: () -> Void,
         makeHandler: @Sendable (Int) throws -> any FastCGIHandler
     ) {
@@ -403,10 +450,8 @@ public final class FastCGIServer: Sendable {
         }
         let request = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
         defer { request.deallocate() }
-        // FAIL_ACCEPT_ON_INTR: the wake signal makes a blocked accept return, so stop() works
-        // without shutting down the listening socket the other workers share.
         do {
-            try libfcgiCall("FCGX_InitRequest") { FCGX_InitRequest(request, listenFD, FCGI_FAIL_ACCEPT_ON_INTR) }
+            try libfcgiCall("FCGX_InitRequest") { FCGX_InitRequest(request, -1, 0) }
         } catch {
             logger.error("cannot set up a request; thread exits", metadata: ["error": "\(error)"])
             return
@@ -418,53 +463,95 @@ public final class FastCGIServer: Sendable {
             if request.pointee.ipcFd >= 0 && currentPhase == .closing { cut.add(1, ordering: .relaxed) }
             if holding { kept.subtract(1, ordering: .relaxed) }
             FCGX_Free(request, 1)
+            slot.releaseConnection()
         }
         slot.setThread(pthread_self())
         // One read buffer and one header buffer per thread, reused for every request.
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var head: [UInt8] = []
         head.reserveCapacity(1024)
-        while true {
+        serving: while true {
             let onKeptConnection = request.pointee.ipcFd >= 0
-            // With a kept connection, libfcgi reads the next request on it, and when the web
-            // server has closed it, goes on to accept a new one on `listen_sock`. Given no
-            // socket there (-1: accept fails with EBADF, which libfcgi does not retry), it
-            // returns instead, so a thread is only ever in accept() when it entered as
-            // `.accepting`, and a drain knows which threads it may wake. (`ipcFd` and
+            if !onKeptConnection {
+                // This thread accepts, not libfcgi: so it knows the connection, and a copy of
+                // its descriptor lets `run`'s thread shut it down past `readTimeout` (libfcgi
+                // may close and reuse the number itself at any moment; the copy stays ours).
+                guard slot.enter(.accepting, if: { Self.mayWait(.accepting, in: currentPhase) }) else {
+                    break serving
+                }
+                let accepted = Self.accept(on: listenFD, peers: peers)
+                slot.leave()
+                switch accepted {
+                case .connection(let connection, let watched):
+                    request.pointee.ipcFd = connection
+                    // libfcgi's FCGX_Accept_r first finishes the previous request, closing its
+                    // connection unless it was kept: it must keep this one; the request's own
+                    // BEGIN_REQUEST then decides (FCGI_KEEP_CONN).
+                    request.pointee.keepConnection = 1
+                    slot.hold(watched)
+                case .interrupted, .refused:
+                    if currentPhase != .serving { break serving }
+                    continue serving
+                case .failed(let error):
+                    if currentPhase != .serving { break serving }
+                    // Out of descriptors or memory: don't spin while it lasts.
+                    logger.warning("accept failed", metadata: ["error": "\(error)"])
+                    sleepUninterrupted(for: .milliseconds(100))
+                    continue serving
+                }
+            }
+            // No listening socket for libfcgi: when the connection ends (the web server closed
+            // a kept one, a record was malformed, a read failed), libfcgi closes it and tries
+            // to accept on -1, which fails with EBADF at once (it does not retry that), so
+            // FCGX_Accept_r returns and this loop accepts. (`ipcFd`, `keepConnection` and
             // `listen_sock` sit below fcgiapp.h's "don't use anything below here"; they are
-            // the same in every libfcgi from 2.4.0 to 2.4.7, and `listen_sock` is read only
-            // where FCGX_Accept_r accepts.)
-            request.pointee.listen_sock = onKeptConnection ? -1 : listenFD
-            let wait: ThreadSlot.Wait = onKeptConnection ? .keptConnection : .accepting
-            guard slot.enter(wait, if: { Self.mayWait(wait, in: currentPhase) }) else { break }
+            // the same in every libfcgi from 2.4.0 to 2.4.7.)
+            request.pointee.listen_sock = -1
+            // A kept connection's wait may be woken by a drain's deadline; a new connection's
+            // request is read to its end (`readTimeout` bounds it).
+            let wait: ThreadSlot.Wait = onKeptConnection ? .keptConnection : .none
+            guard slot.enter(wait, if: { Self.mayWait(wait, in: currentPhase) }) else { break serving }
+            slot.startIO()
             let accepted = FCGX_Accept_r(request)
             slot.leave()
             if accepted < 0 {
-                // A kept connection that ended: the web server closed it (libfcgi closed its
-                // end too), or the drain's deadline cut it. Go on to accept, or leave.
+                // The connection ended: the web server closed it (libfcgi closed its end too),
+                // its records were malformed, the read timed out, or the drain's deadline cut
+                // it. Go on to accept, or leave.
+                slot.releaseConnection()
                 if onKeptConnection {
                     if currentPhase == .closing { cut.add(1, ordering: .relaxed) }
                     if holding {
                         holding = false
                         kept.subtract(1, ordering: .relaxed)
                     }
-                    continue
                 }
-                if currentPhase != .serving { break }
-                // Out of descriptors or memory: don't spin while it lasts.
-                logger.warning("accept failed", metadata: ["error": "\(libfcgiReason(accepted))"])
-                sleepUninterrupted(for: .milliseconds(100))
                 continue
             }
             let message = readRequest(request, buffer: &buffer)
-            let response = handler.handle(message)
-            do {
-                try write(response, to: request, head: &head)
-            } catch {
-                // The web server went away (client timeout, nginx reload): nothing to answer.
-                logger.debug("response not delivered", metadata: ["error": "\(error)"])
+            slot.endIO()
+            if FCGX_GetError(request.pointee.in) == 0 {
+                let response = handler.handle(message)
+                slot.startIO()
+                do {
+                    try write(response, to: request, head: &head)
+                } catch {
+                    // The web server went away (client timeout, nginx reload): nothing to answer.
+                    logger.debug("response not delivered", metadata: ["error": "\(error)"])
+                }
+                // Closes the connection unless it is kept.
+                FCGX_Finish_r(request)
+            } else {
+                // The body never arrived whole (the peer closed, the read timed out): nobody
+                // waits for an answer, so the request is not handled (a press is not
+                // published), and the connection is closed with nothing written on it
+                // (FCGX_Finish_r would still send an empty answer).
+                logger.debug("request dropped: its body was cut off")
+                slot.startIO()
+                FCGX_Free(request, 1)
             }
-            FCGX_Finish_r(request)
+            slot.endIO()
+            if request.pointee.ipcFd < 0 { slot.releaseConnection() }
             if (request.pointee.ipcFd >= 0) != holding {
                 holding.toggle()
                 if holding { kept.add(1, ordering: .relaxed) } else { kept.subtract(1, ordering: .relaxed) }
@@ -474,6 +561,56 @@ public final class FastCGIServer: Sendable {
                 stop(onDrain: onDrain)
             }
         }
+    }
+
+    /// What one accept gave.
+    private enum Accepted {
+        /// A connection, and a copy of its descriptor for the read-timeout watch.
+        case connection(Int32, watched: Int32)
+        /// The wake signal interrupted the wait.
+        case interrupted
+        /// A peer that may not connect (closed), or one that left before it was taken.
+        case refused
+        case failed(SystemError)
+    }
+
+    /// Accepts one connection as libfcgi would (its TCP peer check and `TCP_NODELAY`
+    /// included), close-on-exec, and makes the watch's copy of its descriptor.
+    private static func accept(on listenFD: Int32, peers: PeerList?) -> Accepted {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let connection = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listenFD, $0, &length) }
+        }
+        guard connection >= 0 else {
+            let error = errno
+            switch error {
+            case EINTR: return .interrupted
+            // The peer went away between connecting and the accept (libfcgi's list).
+            case ECONNABORTED, EPROTO, ECONNRESET, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH: return .refused
+            default: return .failed(SystemError("accept", errno: error))
+            }
+        }
+        _ = fcntl(connection, F_SETFD, FD_CLOEXEC)
+        if let peers {
+            guard Int32(address.sin_family) == AF_INET, peers.allows(address.sin_addr) else {
+                close(connection)
+                return .refused
+            }
+            // Answers are written whole and nothing is sent back: Nagle would only delay them.
+            var on: Int32 = 1
+            _ = setsockopt(connection, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        // Numbered from the upper half of the descriptor limit: the copies then never take
+        // the low numbers the connections themselves (and libfcgi) get and reuse.
+        var watched = fcntl(connection, F_DUPFD_CLOEXEC, watchedDescriptorFloor)
+        if watched < 0 { watched = fcntl(connection, F_DUPFD_CLOEXEC, 0) }
+        guard watched >= 0 else {
+            let error = errno
+            close(connection)
+            return .failed(SystemError("dup of an accepted connection", errno: error))
+        }
+        return .connection(connection, watched: watched)
     }
 
     /// Whether a thread may start waiting: for a new connection only while serving, on a
@@ -585,6 +722,14 @@ func libfcgiReason(_ result: Int32) -> String {
     }
 }
 
+/// Where the read-timeout watch's copies of connection descriptors are numbered from: half
+/// the process's descriptor limit (at most 32768).
+private let watchedDescriptorFloor: Int32 = {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+    return Int32(min(limit.rlim_cur / 2, 32768))
+}()
+
 /// The signal used to interrupt a thread blocked in accept() or a read.
 let wakeSignal = SIGUSR1
 
@@ -605,6 +750,12 @@ private final class ThreadSlot: Sendable {
         var thread: pthread_t?
         var wait = Wait.none
         var exited = false
+        /// A copy of the connection's descriptor, closed only here (-1: none): libfcgi closes
+        /// its own at any moment, and the number may then be another thread's connection.
+        var connection: Int32 = -1
+        /// When the thread started waiting on its connection for a request or for an answer
+        /// to be taken; nil: not waiting on it (handling a request, or accepting).
+        var ioStarted: ContinuousClock.Instant?
     }
     private let state = Mutex(State())
 
@@ -628,6 +779,38 @@ private final class ThreadSlot: Sendable {
     }
 
     func leave() { state.withLock { $0.wait = .none } }
+
+    /// Keeps `watched`, a copy of the thread's new connection's descriptor.
+    func hold(_ watched: Int32) {
+        state.withLock {
+            if $0.connection >= 0 { close($0.connection) }
+            $0.connection = watched
+        }
+    }
+
+    /// The connection has ended: closes the copy.
+    func releaseConnection() {
+        state.withLock {
+            if $0.connection >= 0 { close($0.connection) }
+            $0.connection = -1
+            $0.ioStarted = nil
+        }
+    }
+
+    func startIO() { state.withLock { $0.ioStarted = .now } }
+
+    func endIO() { state.withLock { $0.ioStarted = nil } }
+
+    /// Shuts the connection down (both ways) if the thread has been waiting on it since
+    /// before `limit`: its blocked read returns an end of file, its write an error, and
+    /// libfcgi closes the connection. Returns whether it did (once per wait).
+    func cutConnection(ifWaitingSince limit: ContinuousClock.Instant) -> Bool {
+        state.withLock { state in
+            guard let started = state.ioStarted, started < limit, state.connection >= 0 else { return false }
+            state.ioStarted = nil
+            return shutdown(state.connection, Int32(SHUT_RDWR)) == 0
+        }
+    }
 
     /// Wakes the thread if its wait matches; returns whether it did.
     func wake(ifWaiting matching: (Wait) -> Bool) -> Bool {
@@ -694,4 +877,21 @@ private final class Doorbell: Sendable {
         var bytes = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &bytes, bytes.count) > 0 {}
     }
+}
+
+/// The IPv4 peers allowed to connect to a TCP listener, read from `FCGI_WEB_SERVER_ADDRS`
+/// as libfcgi reads it (comma-separated dotted addresses); its accept checks them, and ours
+/// must too.
+struct PeerList: Sendable {
+    private let addresses: [UInt32]
+
+    init(_ text: String) {
+        addresses = text.split(separator: ",").compactMap { entry in
+            var address = in_addr()
+            let trimmed = String(entry.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+            return inet_aton(trimmed, &address) == 0 ? nil : address.s_addr
+        }
+    }
+
+    func allows(_ address: in_addr) -> Bool { addresses.contains(address.s_addr) }
 }

@@ -9,8 +9,8 @@ import Glibc
 /// Only the web server may: libfcgi trusts its peer completely, and one malformed params
 /// record (a length it cannot allocate) aborts the whole worker process with every request
 /// in flight. So a UNIX socket is created mode 0660 (owner and one group, nginx's), and a
-/// TCP listener accepts only the IPv4 addresses in `FCGI_WEB_SERVER_ADDRS`, which libfcgi
-/// checks on every accept.
+/// TCP listener accepts only the IPv4 addresses in `FCGI_WEB_SERVER_ADDRS`, which the
+/// server checks on every accept (as libfcgi's own accept would).
 ///
 /// | variable | meaning | default |
 /// | --- | --- | --- |
