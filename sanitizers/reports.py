@@ -42,8 +42,14 @@ def main():
     sites = known_sites(known_file)
     findings = 0
     known = 0
+    used = {}
     for path in sorted(pathlib.Path(log_dir).glob("?san.*")):
         text = path.read_text(errors="replace")
+        # What the suppression files hid, from LeakSanitizer's "Suppressions used:" table
+        # ("count bytes template") and ThreadSanitizer's "Matched N suppressions" list ("N type:name").
+        for match in re.finditer(r"^\s+(\d+)\s+\d+ (\S+)$|^\s+(\d+) (\w+:\S+)$", text, re.M):
+            count, name = (match.group(1), "leak:" + match.group(2)) if match.group(1) else match.group(3, 4)
+            used[name] = used.get(name, 0) + int(count)
         if FINDING.search(text):
             findings += 1
             print(f"---- {path}\n{text}")
@@ -58,7 +64,9 @@ def main():
             findings += 1
             print(f"---- {path} (leaks not in {known_file})")
             print("\n\n".join(unknown) if unknown else text)
-    print(f"sanitizer logs: {findings} finding(s), {known} known libfcgi leak report(s) (lsan-known.txt)")
+    for name, count in sorted(used.items()):
+        print(f"suppressed {count}x: {name}")
+    print(f"sanitizer logs: {findings} finding(s), {known} known leak(s) of lsan-known.txt")
     return 1 if findings else 0
 
 
