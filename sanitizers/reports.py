@@ -47,7 +47,7 @@ def main():
         text = path.read_text(errors="replace")
         # What the suppression files hid, from LeakSanitizer's "Suppressions used:" table
         # ("count bytes template") and ThreadSanitizer's "Matched N suppressions" list ("N type:name").
-        for match in re.finditer(r"^\s+(\d+)\s+\d+ (\S+)$|^\s+(\d+) (\w+:\S+)$", text, re.M):
+        for match in re.finditer(r"^\s+(\d+)\s+\d+ (\S+)$|^\s*(\d+) (\w+:\S+)$", text, re.M):
             count, name = (match.group(1), "leak:" + match.group(2)) if match.group(1) else match.group(3, 4)
             used[name] = used.get(name, 0) + int(count)
         if FINDING.search(text):
