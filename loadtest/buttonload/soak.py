@@ -4,10 +4,13 @@ reconciliation. `scripts/soak --help`; README.md, "Soak".
 
 Why these bounds (a leak grows with time or requests; a warm-up does not):
 - The first interval is warm-up: caches, pools, lazily started threads and connections fill
-  while the load begins. Growth is measured from the sample at its end (the baseline).
-- A steady leak is monotonic, so the judged value is the smaller of the last two samples: a
-  one-off spike in the very last sample (a merge in ClickHouse, a burst of connections) is no
-  leak, a leak shows in both.
+  while the load begins, and its growth is not judged.
+- Growth is the smaller of the last two samples minus the highest sample of the first half
+  (after the warm-up). Pools fluctuate: a worker's descriptors go up and down with the
+  connections nginx keeps to it (measured: 18 to 25 and back within a minute), and a
+  one-off spike in the very last sample (a merge in ClickHouse) is no leak. A leak grows
+  steadily, so it shows in the second half above anything the first half reached, in both
+  of the last two samples.
 - Memory is judged on RssAnon (private anonymous memory, what malloc hands out), and RSS is
   printed beside it: RSS also counts shared pages a process merely touches (PostgreSQL's
   shared buffers, mapped files), which grow up to a fixed size by design and are no leak.
@@ -30,6 +33,7 @@ from .stack import StackError, default_env_file, read_stack_env, require_loopbac
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MIB = 1024 * 1024
+FIGURES = ("rss", "anon", "threads", "fds", "sockets")
 
 # The stack's parts, by pid file in $RUN_DIR/pids; each part's processes are its pid and all
 # of its descendants (nginx's workers, the pools' workers, PostgreSQL's backends).
@@ -41,16 +45,23 @@ class Bound:
     baseline) (+ per_message × messages, for the broker), descriptors and threads by a
     constant."""
 
-    def __init__(self, mib, percent, fds, threads, per_message=0):
-        self.mib, self.percent, self.fds, self.threads, self.per_message = mib, percent, fds, threads, per_message
+    def __init__(self, mib, percent, fds, threads, sockets, per_message=0):
+        self.mib, self.percent, self.fds, self.threads = mib, percent, fds, threads
+        self.sockets, self.per_message = sockets, per_message
+
+    def socket_limit(self, threads):
+        """Sockets may grow by the process's threads (a pool thread holds one connection
+        at a time) when the bound says "threads", else by the constant."""
+        return max(4, threads) if self.sockets == "threads" else self.sockets
 
     def memory(self, baseline_bytes, messages):
         return max(self.mib * MIB, baseline_bytes * self.percent / 100) + self.per_message * messages
 
     def describe(self):
         extra = f" + {self.per_message} B per message produced" if self.per_message else ""
-        return (f"RssAnon +max({self.mib} MiB, {self.percent:g} %){extra}, fds +{self.fds}, "
-                f"threads +{self.threads}")
+        sockets = "its threads (one connection each)" if self.sockets == "threads" else self.sockets
+        return (f"RssAnon +max({self.mib} MiB, {self.percent:g} %){extra}, other fds +{self.fds}, "
+                f"sockets +{sockets}, threads +{self.threads}")
 
 
 # The mock broker keeps each message in a copy of the batch it arrived in, plus bookkeeping:
@@ -65,12 +76,12 @@ BROKER_BYTES_PER_MESSAGE = 2048
 # caches. ClickHouse 18.16 grows thread pools on demand (background merges, the Kafka engine)
 # and opens part files while it merges.
 BOUNDS = {
-    "ours": Bound(mib=8, percent=10, fds=4, threads=2),
-    "nginx": Bound(mib=8, percent=10, fds=4, threads=0),
-    "broker": Bound(mib=8, percent=10, fds=4, threads=2, per_message=BROKER_BYTES_PER_MESSAGE),
-    "postgres": Bound(mib=16, percent=20, fds=8, threads=0),
-    "clickhouse": Bound(mib=64, percent=25, fds=64, threads=16),
-    "control": Bound(mib=8, percent=10, fds=4, threads=2),
+    "ours": Bound(mib=8, percent=10, fds=4, threads=2, sockets="threads"),
+    "nginx": Bound(mib=8, percent=10, fds=4, threads=0, sockets=64),
+    "broker": Bound(mib=8, percent=10, fds=4, threads=2, sockets=4, per_message=BROKER_BYTES_PER_MESSAGE),
+    "postgres": Bound(mib=16, percent=20, fds=8, threads=0, sockets=4),
+    "clickhouse": Bound(mib=64, percent=25, fds=64, threads=16, sockets=16),
+    "control": Bound(mib=8, percent=10, fds=4, threads=2, sockets=4),
 }
 
 
@@ -125,7 +136,8 @@ def _label(pid):
 
 
 def sample_process(pid):
-    """(rss, rss_anon, threads, fds) of one process from /proc, or None when it is gone."""
+    """RSS, RssAnon, threads, descriptors that are not sockets, and sockets of one process
+    from /proc, or None when it is gone."""
     values = {}
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
@@ -133,11 +145,17 @@ def sample_process(pid):
                 key, _, value = line.partition(":")
                 if key in ("VmRSS", "RssAnon", "Threads"):
                     values[key] = int(value.split()[0])
-        fds = len(os.listdir(f"/proc/{pid}/fd"))
+        fds = os.listdir(f"/proc/{pid}/fd")
+        sockets = 0
+        for fd in fds:
+            try:
+                sockets += os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+            except OSError:
+                pass  # closed meanwhile
     except (OSError, ValueError):
         return None
     return {"rss": values.get("VmRSS", 0) * 1024, "anon": values.get("RssAnon", 0) * 1024,
-            "threads": values.get("Threads", 0), "fds": fds}
+            "threads": values.get("Threads", 0), "fds": len(fds) - sockets, "sockets": sockets}
 
 
 def sample_stack(run_dir, extra=None):
@@ -174,6 +192,7 @@ def judge(series, messages=0):
 
     `series`: {key: {"part": str, "label": str, "samples": [figures or None, ...]}}, one
     entry per sample time (index 0 before the load, 1 the end of the warm-up, the rest after).
+    Growth: the smaller of the last two samples minus the highest of the first half.
     `messages`: the messages produced to Kafka during the soak (the broker's allowance).
     Returns (rows, failures): rows are dicts for the table; failures are sentences."""
     rows, failures = [], []
@@ -186,13 +205,14 @@ def judge(series, messages=0):
         row = {"key": key, "part": part, "label": entry["label"], "judged": False, "verdict": ""}
         if present:
             row.update(first=present[0], last=present[-1],
-                       max={k: max(s[k] for s in present) for k in ("rss", "anon", "threads", "fds")})
+                       max={k: max(s[k] for s in present) for k in FIGURES})
         rows.append(row)
         if len(samples) < 3:
             failures.append(f"{key}: fewer than 3 samples; nothing can be judged")
             continue
-        baseline, tail = samples[1], samples[-2:]
-        if baseline is None or any(s is None for s in tail):
+        half = max(1, (len(samples) - 1) // 2)
+        first_half, tail = samples[1:1 + half], samples[-2:]
+        if any(s is None for s in first_half + tail):
             # PostgreSQL's backends and ClickHouse's helpers come and go with connections;
             # a process of ours, nginx's or the broker's that comes or goes was replaced.
             if part in ("postgres", "clickhouse"):
@@ -202,14 +222,18 @@ def judge(series, messages=0):
                 failures.append(f"{key} ({entry['label']}): started or ended during the soak (a restart?)")
             continue
         bound = bound_for(part)
-        growth = {k: min(s[k] for s in tail) - baseline[k] for k in ("rss", "anon", "threads", "fds")}
+        baseline = {k: max(s[k] for s in first_half) for k in FIGURES}
+        growth = {k: min(s[k] for s in tail) - baseline[k] for k in FIGURES}
         row.update(judged=True, baseline=baseline, growth=growth)
         limit = bound.memory(baseline["anon"], messages if part == "broker" else 0)
         problems = []
         if growth["anon"] > limit:
             problems.append(f"RssAnon grew {growth['anon'] / MIB:.1f} MiB (bound {limit / MIB:.1f} MiB)")
         if growth["fds"] > bound.fds:
-            problems.append(f"descriptors grew by {growth['fds']} (bound {bound.fds})")
+            problems.append(f"descriptors (not sockets) grew by {growth['fds']} (bound {bound.fds})")
+        socket_limit = bound.socket_limit(baseline["threads"])
+        if growth["sockets"] > socket_limit:
+            problems.append(f"sockets grew by {growth['sockets']} (bound {socket_limit})")
         if growth["threads"] > bound.threads:
             problems.append(f"threads grew by {growth['threads']} (bound {bound.threads})")
         row["verdict"] = "; ".join(problems) if problems else "ok"
@@ -222,7 +246,7 @@ def table(rows):
     """The per-process table: first, last, max and growth (from the baseline) of RSS,
     RssAnon, descriptors and threads."""
     lines = [f"{'process':<34} {'RSS MiB first/last/max':>24} {'growth':>7} {'anon growth':>11} "
-             f"{'fds f/l/max':>12} {'+':>3} {'thr f/l/max':>12} {'+':>3}  verdict"]
+             f"{'fds f/l/max':>12} {'+':>3} {'sock f/l/max':>12} {'+':>3} {'thr f/l/max':>12} {'+':>3}  verdict"]
 
     def mib(value):
         return f"{value / MIB:.1f}"
@@ -239,6 +263,8 @@ def table(rows):
             f"{(mib(g['rss']) if g else '-'):>7} {(mib(g['anon']) if g else '-'):>11} "
             f"{str(f['fds']) + '/' + str(l['fds']) + '/' + str(m['fds']):>12} "
             f"{(str(g['fds']) if g else '-'):>3} "
+            f"{str(f['sockets']) + '/' + str(l['sockets']) + '/' + str(m['sockets']):>12} "
+            f"{(str(g['sockets']) if g else '-'):>3} "
             f"{str(f['threads']) + '/' + str(l['threads']) + '/' + str(m['threads']):>12} "
             f"{(str(g['threads']) if g else '-'):>3}  {row['verdict']}")
     return lines
@@ -258,8 +284,8 @@ def self_test():
     """The judgement on made-up series: a leak in each resource fails, a steady process and
     the broker's log growth within its allowance pass, a replaced worker fails. Returns the
     failures of the self-test itself (empty when the judgement behaves)."""
-    def fig(rss_mib, fds, threads):
-        return {"rss": rss_mib * MIB, "anon": rss_mib * MIB, "fds": fds, "threads": threads}
+    def fig(rss_mib, fds, threads, sockets=3):
+        return {"rss": rss_mib * MIB, "anon": rss_mib * MIB, "fds": fds, "threads": threads, "sockets": sockets}
 
     def one(part, figures, messages=0):
         return judge({f"{part}/1": {"part": part, "label": part, "samples": figures}}, messages)[1]
@@ -269,6 +295,11 @@ def self_test():
         ("a steady worker passes", one("workers", steady), False),
         ("warm-up growth in the first interval is not judged", one("workers", [fig(5, 3, 1)] + steady[1:]), False),
         ("memory growing 20 MiB fails", one("workers", steady[:3] + [fig(45, 12, 6), fig(51, 12, 6)]), True),
+        ("a pool's descriptors going up and down pass", one("workers", [fig(20, 10, 4), fig(30, 18, 6), fig(30, 25, 6),
+                                                                   fig(30, 18, 6), fig(30, 25, 6)]), False),
+        ("a worker's sockets within its threads pass", one("workers", steady[:3] + [fig(30, 12, 6, 9), fig(30, 12, 6, 9)]), False),
+        ("a worker's sockets growing beyond its threads fail",
+         one("workers", steady[:3] + [fig(30, 12, 6, 10), fig(30, 12, 6, 11)]), True),
         ("one spike in the last sample alone passes", one("workers", steady[:4] + [fig(90, 40, 20)]), False),
         ("descriptors growing by 5 fail", one("sink", steady[:3] + [fig(30, 17, 6), fig(30, 18, 6)]), True),
         ("threads growing by 3 fail", one("stats", steady[:3] + [fig(30, 12, 9), fig(30, 12, 10)]), True),
@@ -359,7 +390,7 @@ def main(argv=None):
         for key, figures in snapshot.items():
             entry = series.setdefault(key, {"part": figures["part"], "label": figures["label"], "samples": []})
             entry["samples"].extend([None] * (index - len(entry["samples"])))
-            entry["samples"].append({k: figures[k] for k in ("rss", "anon", "threads", "fds")})
+            entry["samples"].append({k: figures[k] for k in FIGURES})
         return missing
 
     missing = record(0)
@@ -408,7 +439,7 @@ def main(argv=None):
         json.dump({"interval_s": interval, "minutes": args.minutes, "messages": messages, "series": series},
                   handle, indent=1, sort_keys=True)
     print()
-    print(f"bounds, from the sample after the first {interval:g} s (warm-up) to the smaller of the last two:")
+    print(f"bounds: the smaller of the last two samples over the highest of the first half (after {interval:g} s of warm-up):")
     for name in ("ours", "nginx", "broker", "postgres", "clickhouse"):
         print(f"  {name:<10} {BOUNDS[name].describe()}")
     print(f"  ({messages} messages produced to Kafka during the soak)")
