@@ -5,7 +5,8 @@ alone). Subcommands:
   addresses OUT.json             the test clients' addresses, from the sources that send them
   text-and-bytes LABEL FILE...   search files (dumps, logs, data files) for every form
   kafka LABEL DUMP SCHEMAS.json  search a topic's messages, decoded (see below)
-  contains NEEDLE FILE...        exit 0 when a known string (a canary) is in the files
+  contains NEEDLE FILE...        exit 0 when a known string (a canary; a UUID also as its 16
+                                 bytes) is in the files
 
 Which addresses: every IPv4/IPv6 literal in Tests/ and scripts/tests/ (the Swift tests send
 them as X-Forwarded-For or REMOTE_ADDR), every /24 that a test fills in at run time
@@ -28,12 +29,14 @@ Which forms:
   and the stores are searched through their query interfaces instead.
 """
 
+import bisect
 import ipaddress
 import json
 import os
 import re
 import struct
 import sys
+import uuid
 
 import numpy as np
 
@@ -321,7 +324,8 @@ def scan_kafka(label, dump_path, schemas_path, needles):
     """A topic dump written by kcat -f '%K\\t%S\\t%p\\t%o\\n%k%s' (lengths, then the raw key
     and value). Keys are searched raw in every form; a Confluent-framed Avro value is decoded
     with its schema (from the registry) and every string and number of it is searched; any
-    other value (the enriched topic's JSON) is text and searched raw in every form.
+    other value (the enriched topic's JSON) is text and searched raw in every form. The
+    pieces are searched together, joined by a separator no form matches across.
     Returns (messages, avro_decoded, hits)."""
     with open(schemas_path, encoding="utf-8") as handle:
         schemas = {int(k): json.loads(v) for k, v in json.load(handle).items()}
@@ -329,10 +333,14 @@ def scan_kafka(label, dump_path, schemas_path, needles):
         data = handle.read()
     position = messages = decoded = 0
     hits = []
+    blob, starts, wheres = bytearray(), [], []
+    separator = b"\n\xfe\xfd\xfe\xfd\xfe\xfd\xfe\xfd\xfe\xfd\xfe\xfd\xfe\xfd\xfe\n"
 
-    def search(blob, where, four_bytes=True):
-        for offset, form, address in text_hits(blob, needles) + byte_hits(blob, needles, four_bytes):
-            hits.append((where, offset, form, address, _context(blob, offset)))
+    def add(piece, where):
+        starts.append(len(blob))
+        wheres.append(where)
+        blob.extend(piece)
+        blob.extend(separator)
 
     while position < len(data):
         newline = data.index(b"\n", position)
@@ -344,7 +352,7 @@ def scan_kafka(label, dump_path, schemas_path, needles):
         position += max(0, value_length)
         messages += 1
         where = f"partition {partition} offset {offset}"
-        search(key, where + " key")
+        add(key, where + " key")
         if len(value) > 5 and value[0] == 0 and int.from_bytes(value[1:5], "big") in schemas:
             fields = []
             try:
@@ -353,16 +361,20 @@ def scan_kafka(label, dump_path, schemas_path, needles):
                     raise AvroError(f"{len(value) - end} bytes after the record")
             except (AvroError, IndexError, struct.error) as error:
                 hits.append((where, 0, f"undecodable Avro ({error}): searched raw", "-", ""))
-                search(value, where + " value")
+                add(value, where + " value")
                 continue
             decoded += 1
             for field in fields:
                 if isinstance(field, bytes):
-                    search(field, where + " value field")
+                    add(field, where + " value field")
                 elif isinstance(field, int) and field in needles.v4:
                     hits.append((where, 0, "an Avro number equal to an IPv4 address", needles.v4[field], ""))
         else:
-            search(value, where + " value")
+            add(value, where + " value")
+    blob = bytes(blob)
+    for offset, form, address in text_hits(blob, needles) + byte_hits(blob, needles, True):
+        index = bisect.bisect_right(starts, offset) - 1
+        hits.append((wheres[index], offset - starts[index], form, address, _context(blob, offset)))
     _report(label, hits)
     return messages, decoded, hits
 
@@ -392,7 +404,12 @@ def main(argv):
         print(f"    {label}: {messages} messages ({decoded} Avro values decoded field by field): {len(hits)} hits")
         return 1 if hits else 0
     if command == "contains":
-        needle = argv[2].encode()
+        # A session id is text in dumps and logs, 16 raw bytes in a uuid column's data file.
+        needles = [argv[2].encode()]
+        try:
+            needles.append(uuid.UUID(argv[2]).bytes)
+        except ValueError:
+            pass
         for path in argv[3:]:
             walk = [(os.path.dirname(path), [], [os.path.basename(path)])] if os.path.isfile(path) else os.walk(path)
             for directory, _dirs, names in walk:
@@ -400,8 +417,9 @@ def main(argv):
                     full = os.path.join(directory, name)
                     if os.path.isfile(full) and not os.path.islink(full):
                         with open(full, "rb") as handle:
-                            if needle in handle.read():
-                                return 0
+                            data = handle.read()
+                        if any(needle in data for needle in needles):
+                            return 0
         return 1
     print(__doc__, file=sys.stderr)
     return 2
