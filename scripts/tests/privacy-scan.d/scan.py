@@ -173,9 +173,18 @@ def _windows(buffer):
     return (a[:-3] << 24) | (a[1:-2] << 16) | (a[2:-1] << 8) | a[3:]
 
 
+def _sparse(packed):
+    """An IPv6 address with fewer than 3 bytes other than 00 and ff ("1::", "2600::1",
+    "ffff:…:ffff"): in binary files full of runs of those its 16 bytes turn up by chance
+    (measured: 58 877 hits of 1:: and 57 960 of the all-ones address in PostgreSQL's files)."""
+    return sum(1 for byte in packed if byte not in (0, 0xFF)) < 3
+
+
 def byte_hits(data, needles, four_bytes):
     """[(offset, form, address)] of raw binary forms in `data`: 16-byte IPv6 and IPv4-mapped
-    always, 4-byte IPv4 (both byte orders) when `four_bytes`."""
+    always, 4-byte IPv4 (both byte orders) when `four_bytes`. Without `four_bytes` (binary
+    data files), sparse IPv6 addresses are left out too (see _sparse); their text forms are
+    still searched."""
     hits = []
     for start in range(0, max(1, len(data)), CHUNK):
         chunk = data[start:start + CHUNK + 15]
@@ -190,7 +199,7 @@ def byte_hits(data, needles, four_bytes):
                     hits.append((start + int(offset), f"4 bytes ({order}-endian)", needles.v4[value]))
         for offset in np.nonzero(np.isin(w[:limit], needles.v6_heads))[0]:
             candidate = bytes(chunk[offset:offset + 16])
-            if candidate in needles.v6_bytes:
+            if candidate in needles.v6_bytes and (four_bytes or not _sparse(candidate)):
                 hits.append((start + int(offset), "16 bytes (IPv6)", needles.v6_bytes[candidate]))
         for offset in np.nonzero(w[:limit] == 0x0000FFFF)[0]:
             head = int(offset) - 8
@@ -215,7 +224,12 @@ def _report(label, hits, shown=20):
     for where, offset, form, address, context in hits[:shown]:
         print(f"    HIT {label}: {where} @{offset}: {form} of {address}: …{context}…")
     if len(hits) > shown:
-        print(f"    … and {len(hits) - shown} more")
+        print(f"    … and {len(hits) - shown} more; all hits by form and address:")
+        counts = {}
+        for hit in hits:
+            counts[(hit[2], hit[3])] = counts.get((hit[2], hit[3]), 0) + 1
+        for (form, address), count in sorted(counts.items(), key=lambda item: -item[1])[:shown]:
+            print(f"      {count} × {form} of {address}")
 
 
 def scan_files(label, paths, needles, four_bytes):
