@@ -20,7 +20,7 @@ MAX_REQUESTS = 200_000
 MAX_CONCURRENCY = 256
 MAX_CONNECTIONS = 1024
 MAX_THREADS = 16
-MAX_DURATION = 300
+MAX_DURATION = 1800  # scripts/soak presses for up to 30 minutes
 
 
 def _bounded(name, low, high):

@@ -40,6 +40,9 @@ class Counts:
 # The local broker holds a fetch that finds nothing for the whole fetch.wait.max.ms (500 ms by
 # default) before kcat sees the partition's end: each read would take that long.
 KCAT_OPTIONS = ("-X", "fetch.wait.max.ms=20")
+# How long one partition's read may take: the 46 647 events of a 10-minute soak
+# (scripts/soak) took 119 s to read from the local broker on a shared 2-core machine.
+KAFKA_READ_TIMEOUT = 600
 
 
 def _kcat(arguments, timeout):
@@ -124,7 +127,7 @@ def read_kafka(bootstrap, start_offsets, sessions, topic=TOPIC):
         # Header line, then exactly the key's and the value's bytes: binary-safe.
         return _kcat(["-C", "-b", bootstrap, "-t", topic, "-p", str(partition),
                       "-o", "beginning" if start is None else str(start), "-e", "-q",
-                      "-f", "%K %S %o\n%k%s"], 120)
+                      "-f", "%K %S %o\n%k%s"], KAFKA_READ_TIMEOUT)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
         outputs = list(pool.map(read, start_offsets.items()))
