@@ -18,6 +18,11 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let serverPath = directory.appendingPathComponent("s.sock").path
 
+        // Opened before the server's thread first waits in accept, so numbered below every
+        // connection it gets (see steps 1–4); the last ones are used first.
+        var spares = (0..<40).map { _ in open("/dev/null", O_RDONLY | O_CLOEXEC) }.filter { $0 >= 0 }.sorted()
+        defer { for spare in spares { close(spare) } }
+
         let server = try FastCGIServer(
             listeningOn: .unix(path: serverPath),
             configuration: FastCGIServerConfiguration(threads: 1),
@@ -34,9 +39,15 @@ import Testing
         var stopped = false
         defer { if !stopped { server.stop() } }
 
-        // Steps 1–4 set the race up. In the parallel pass another test may open a file in the
-        // instant between libfcgi freeing the number and step 4 taking it; then the set-up
-        // is simply made again, on a new connection.
+        // Steps 1–4 set the race up. The server's own thread competes for the freed number:
+        // Linux reserves the lowest free descriptor number when accept() starts waiting, not
+        // when a connection arrives, so a thread that goes back to accept before step 4 holds
+        // the number libfcgi just freed (unseen in /proc/self/fd) and F_DUPFD skips it. Spare
+        // descriptors below the connection, two closed just before the client leaves, give
+        // that accept (and the accepts and files of other tests running alongside) lower
+        // numbers to take; the highest go first, so the next connection, numbered by that
+        // accept, still has spares below it. Should the
+        // freed number still go elsewhere, the set-up is made again, on a new connection.
         var serverSide: Int32 = -1
         var reused: Int32 = -1
         var pair: [Int32] = [-1, -1]
@@ -54,21 +65,29 @@ import Testing
 
             // 2. The server's end of it: the socket whose peer is the client's path.
             serverSide = try #require(Self.descriptor(withPeer: clientPath), "the server holds the kept connection")
+            let connection = Self.inode(of: serverSide)
 
             // A socket pair standing for another thread's new connection, made now so that its
             // own numbers are not the one about to be freed.
             #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
 
-            // 3. The client goes away; libfcgi closes its end inside FCGX_Accept_r and accepts again.
+            // 3. The client goes away; libfcgi closes its end inside FCGX_Accept_r, and the thread
+            // goes back to accept, reserving the lowest free number: a spare's, not this one.
+            for _ in 0..<2 {
+                guard let index = spares.lastIndex(where: { $0 < serverSide }) else { break }
+                close(spares.remove(at: index))
+            }
             close(client)
             let deadline = ContinuousClock.now + .seconds(5)
             // Polled tightly: any descriptor another test opens meanwhile takes the freed
             // number (the lowest free one), so the window between the close and step 4 must
             // stay short.
-            while fcntl(serverSide, F_GETFD) != -1 && ContinuousClock.now < deadline {
+            // stay short. Closed means the number no longer names that socket: it may already
+            // name another test's file.
+            while Self.inode(of: serverSide) == connection && ContinuousClock.now < deadline {
                 sleepUninterrupted(for: .microseconds(50))
             }
-            #expect(fcntl(serverSide, F_GETFD) == -1, "libfcgi closed the kept connection")
+            #expect(Self.inode(of: serverSide) != connection, "libfcgi closed the kept connection")
 
             // 4. Another connection gets that number (F_DUPFD never takes a number in use).
             reused = fcntl(pair[0], F_DUPFD, serverSide)
@@ -113,6 +132,14 @@ import Testing
         }
         try Socket.setTimeouts(fd, .seconds(5))
         return fd
+    }
+
+    /// The inode of what descriptor `fd` names (nil: nothing), to tell one socket from another
+    /// given the same number.
+    static func inode(of fd: Int32) -> UInt? {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return nil }
+        return UInt(status.st_ino)
     }
 
     /// The descriptor of this process whose unix peer is bound at `path`.

@@ -114,6 +114,27 @@ public enum WorkerPool {
     public static let listenFDVariable = "FASTCGI_LISTEN_FD"
     /// The descriptor on which a worker tells the master it accepts requests.
     static let readyFDVariable = "FASTCGI_READY_FD"
+    /// The Swift runtime's crash-report setting.
+    public static let backtraceVariable = "SWIFT_BACKTRACE"
+    /// The `SWIFT_BACKTRACE` workers start with when the operator has set none. Swift's own
+    /// default symbolicates every frame of every thread before the process may die: 4–17 s
+    /// in a debug build under load, the dying worker's requests hanging meanwhile, and names
+    /// only (`symbolicate=fast`) still took 4–12 s. Unsymbolicated, the backtrace (every
+    /// thread's addresses, the registers, the images with their build ids, enough to
+    /// symbolicate it later) is in the worker's log and the process dies within about 60 ms
+    /// (BENCHMARKS.md, "A crashed worker").
+    public static let defaultBacktrace = "enable=yes,interactive=no,symbolicate=off"
+
+    /// The environment a worker starts with, before its descriptors are added: `base` plus
+    /// `defaultBacktrace` unless `base` names a `SWIFT_BACKTRACE` of its own (the operator's,
+    /// even an empty one, wins).
+    /// - Parameter base: the generation's environment (the master's, or a reload's).
+    /// - Returns: the environment to give the worker.
+    public static func workerEnvironment(_ base: [String: String]) -> [String: String] {
+        var environment = base
+        if environment[backtraceVariable] == nil { environment[backtraceVariable] = defaultBacktrace }
+        return environment
+    }
 
     /// The inherited listening socket when this process is a worker, else nil.
     public static var inheritedListenFD: Int32? {
@@ -785,7 +806,7 @@ private final class Master {
                 posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
             }
             let arguments = CommandLine.arguments
-            var environment = current.environment
+            var environment = WorkerPool.workerEnvironment(current.environment)
             environment[WorkerPool.listenFDVariable] = "\(childFD)"
             environment[WorkerPool.readyFDVariable] = "\(readyFD)"
             let envp = environment.map { "\($0.key)=\($0.value)" }
