@@ -532,6 +532,13 @@ public final class FastCGIServer: Sendable {
             slot.endIO()
             if FCGX_GetError(request.pointee.in) == 0 {
                 let response = handler.handle(message)
+                // Counted as kept before the answer's end (END_REQUEST, sent by `write`) reaches
+                // the web server: a drain that starts the moment it has its answer must count
+                // this connection. A write that fails and closes it is corrected below.
+                if (request.pointee.keepConnection != 0) != holding {
+                    holding.toggle()
+                    if holding { kept.add(1, ordering: .relaxed) } else { kept.subtract(1, ordering: .relaxed) }
+                }
                 slot.startIO()
                 do {
                     try write(response, to: request, head: &head)
