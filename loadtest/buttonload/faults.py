@@ -319,6 +319,17 @@ PLANTED = [
 BY_NAME = {row.name: row for row in ROWS + PLANTED}
 
 
+def _put_stack_back(stack, result):
+    """Puts the stack back as the row found it; a row that had to is a problem of the row."""
+    try:
+        result["stack_actions"] = stack.make_whole()
+    except FaultError as error:
+        result["problems"].append(f"the stack was not put back: {error}")
+        result["stack_actions"] = ["FAILED"]
+    if result["stack_actions"]:
+        result["problems"].append("the row left the stack changed: " + ", ".join(result["stack_actions"]))
+
+
 def _load_command(out, duration, args):
     return [LOADTEST, "--wrk", "--sessions", str(args.sessions), "--connections", str(args.connections),
             "--threads", "1", "--duration", f"{duration:g}s", "--settle", str(args.settle), "--timeout", "240",
@@ -440,13 +451,7 @@ def run_row(row, stack, args, directory):
     if catch_up is not None:
         catch_up.join(120)
         catch_up.stop()
-    try:
-        result["stack_actions"] = stack.make_whole()
-    except FaultError as error:
-        result["problems"].append(f"the stack was not put back: {error}")
-        result["stack_actions"] = ["FAILED"]
-    if result["stack_actions"]:
-        result["problems"].append("the row left the stack changed: " + ", ".join(result["stack_actions"]))
+    _put_stack_back(stack, result)
 
     # The load's reconciliation, or a new one when the run's own could not read a store.
     expectations_file = os.path.join(load_out, "expectations.json")
@@ -641,13 +646,7 @@ def run_broker_restart_row(row, stack, args, directory):
                  "(a restarted enricher starts at the new log's earliest offset)")
     if not sink_lines:
         result["problems"].append("the sink did not log that it found its stored positions stale")
-    try:
-        result["stack_actions"] = stack.make_whole()
-    except FaultError as error:
-        result["problems"].append(f"the stack was not put back: {error}")
-        result["stack_actions"] = ["FAILED"]
-    if result["stack_actions"]:
-        result["problems"].append("the row left the stack changed: " + ", ".join(result["stack_actions"]))
+    _put_stack_back(stack, result)
     statuses = {}
     for expectations in (load1_expectations, prober1_expectations, load2_expectations, prober2_expectations):
         _add(statuses, _statuses(expectations))
