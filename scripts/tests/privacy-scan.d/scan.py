@@ -184,18 +184,22 @@ def _windows(buffer):
 
 
 def _sparse(packed):
-    """An IPv6 address with fewer than 4 bytes other than 00 and ff ("1::", "2001::1",
-    "2a00:8000::1", "ffff:…:ffff"): in binary files full of runs of those its 16 bytes turn up
-    by chance (measured: 58 877 hits of 1:: and 57 960 of the all-ones address in
-    PostgreSQL's catalog files, 8 of 2001::1 in its WAL)."""
-    return sum(1 for byte in packed if byte not in (0, 0xFF)) < 4
+    """16 bytes that turn up by chance in binary files: fewer than 4 bytes other than 00 and
+    ff ("1::", "2001::1", "2a00:8000::1", "ffff:…:ffff", ::ffff:255.255.255.255; measured:
+    58 877 hits of 1:: and 57 960 of the all-ones address in PostgreSQL's catalog files, 8 of
+    2001::1 in its WAL), or eight groups below 0x100 ("1:2:3:4:5:6:7:0", a run of small
+    16-bit numbers: 14 hits in PostgreSQL's WAL of a full test run). Addresses like these are
+    searched as text in such files, not as bytes."""
+    informative = sum(1 for byte in packed if byte not in (0, 0xFF))
+    small_groups = all(packed[index] == 0 for index in range(0, 16, 2))
+    return informative < 4 or small_groups
 
 
 def byte_hits(data, needles, four_bytes):
     """[(offset, form, address)] of raw binary forms in `data`: 16-byte IPv6 and IPv4-mapped
     always, 4-byte IPv4 (both byte orders) when `four_bytes`. Without `four_bytes` (binary
-    data files), sparse IPv6 addresses are left out too (see _sparse); their text forms are
-    still searched."""
+    data files), addresses whose 16 bytes turn up by chance are left out too (see _sparse);
+    their text forms are still searched."""
     hits = []
     for start in range(0, max(1, len(data)), CHUNK):
         chunk = data[start:start + CHUNK + 15]
@@ -216,7 +220,7 @@ def byte_hits(data, needles, four_bytes):
             head = int(offset) - 8
             if head >= 0 and chunk[head:head + 8] == b"\0" * 8 and offset + 8 <= len(chunk):
                 value = int.from_bytes(chunk[offset + 4:offset + 8], "big")
-                if value in needles.v4:
+                if value in needles.v4 and (four_bytes or not _sparse(bytes(chunk[head:head + 16]))):
                     hits.append((start + head, "16 bytes (IPv4-mapped IPv6)", needles.v4[value]))
     return hits
 
