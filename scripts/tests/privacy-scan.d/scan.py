@@ -41,6 +41,9 @@ import uuid
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "loadtest"))
+from buttonload.stores import _zigzag  # noqa: E402  (the load test's Avro varint reader)
+
 CHUNK = 32 * 1024 * 1024
 
 # ---------------------------------------------------------------------------- addresses
@@ -57,7 +60,6 @@ def _usable(address):
 def collect_addresses(extra=()):
     """{text: source} of every test client address (see the module's doc)."""
     found = {}
-    sys.path.insert(0, os.path.join(ROOT, "loadtest"))
     from buttonload.places import PLACES  # noqa: E402
     for place in PLACES:
         for text in place[2:]:
@@ -280,16 +282,11 @@ class AvroError(Exception):
 
 
 def _long(data, position):
-    shift = result = 0
-    while True:
-        if position >= len(data) or shift > 63:
-            raise AvroError("truncated varint")
-        byte = data[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return (result >> 1) ^ -(result & 1), position
+    """An Avro long at `position`: (value, next position); the load test's reader."""
+    try:
+        return _zigzag(data, position)
+    except ValueError as error:
+        raise AvroError(str(error)) from None
 
 
 def _decode(schema, data, position, named, out):
